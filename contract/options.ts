@@ -1,0 +1,51 @@
+/** What a tab tells the worker about the peer it wants; resolved from the public options. */
+export interface PeerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly path: string;
+  readonly secure: boolean;
+  readonly key: string;
+  /** The id's password at the server; the worker keeps one per shared peer. */
+  readonly token: string;
+  readonly pingInterval: number;
+  readonly referrerPolicy: ReferrerPolicy;
+  readonly config: RTCConfiguration;
+  readonly debug: LogLevel;
+  /** false: this Peer object is never shared with another tab. */
+  readonly share: boolean;
+}
+
+/** 0 nothing, 1 errors, 2 warnings, 3 everything (peerjs LogLevel). */
+export type LogLevel = 0 | 1 | 2 | 3;
+
+/** Names accepted by `connect`; `none` is the 2013 name of `raw`. */
+export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "none";
+
+/** What goes on the wire in OFFER.serialization. */
+export type WireSerialization = "binary" | "json" | "raw";
+
+export interface ConnectSettings {
+  readonly connectionId: string;
+  readonly label: string;
+  readonly metadata: unknown;
+  readonly serialization: WireSerialization;
+  readonly reliable: boolean;
+}
+
+export function toWireSerialization(name: SerializationName): WireSerialization {
+  switch (name) {
+    case "binary":
+    case "binary-utf8":
+      return "binary";
+    case "json":
+      return "json";
+    case "raw":
+    case "none":
+      return "raw";
+  }
+}
+
+/** The base URL of a PeerServer, the part of a peer's identity that says where it lives. */
+export function serverOrigin(s: Pick<PeerSettings, "secure" | "host" | "port" | "path">): string {
+  return `${s.secure ? "https" : "http"}://${s.host}:${s.port}${s.path}`;
+}

@@ -1,0 +1,45 @@
+/** PeerServer frames (protocol.md §1.5, §2.4). */
+
+export interface OfferPayload {
+  readonly sdp: RTCSessionDescriptionInit;
+  readonly type: "data" | "media";
+  readonly connectionId: string;
+  readonly metadata?: unknown;
+  readonly label?: string;
+  readonly reliable?: boolean;
+  readonly serialization?: string;
+  /** Set by sharedpeer only; official peers ignore unknown fields. */
+  readonly sharedpeer?: number;
+}
+
+export interface AnswerPayload {
+  readonly sdp: RTCSessionDescriptionInit;
+  readonly type: "data" | "media";
+  readonly connectionId: string;
+  readonly sharedpeer?: number;
+}
+
+export interface CandidatePayload {
+  readonly candidate: RTCIceCandidateInit;
+  readonly type: "data" | "media";
+  readonly connectionId: string;
+}
+
+/** Server → client. */
+export type ServerMessage =
+  | { readonly type: "OPEN" }
+  | { readonly type: "ID-TAKEN"; readonly payload?: { readonly msg?: string } }
+  | { readonly type: "ERROR"; readonly payload?: { readonly msg?: string } }
+  | { readonly type: "INVALID-KEY" }
+  | { readonly type: "OFFER"; readonly src: string; readonly payload: OfferPayload }
+  | { readonly type: "ANSWER"; readonly src: string; readonly payload: AnswerPayload }
+  | { readonly type: "CANDIDATE"; readonly src: string; readonly payload: CandidatePayload }
+  | { readonly type: "LEAVE"; readonly src: string }
+  | { readonly type: "EXPIRE"; readonly src: string };
+
+/** Client → server. */
+export type ClientMessage =
+  | { readonly type: "HEARTBEAT" }
+  | { readonly type: "OFFER"; readonly dst: string; readonly payload: OfferPayload }
+  | { readonly type: "ANSWER"; readonly dst: string; readonly payload: AnswerPayload }
+  | { readonly type: "CANDIDATE"; readonly dst: string; readonly payload: CandidatePayload };

@@ -1,0 +1,91 @@
+import type { WireError } from "./errors.js";
+import type { ConnRef, MemberId } from "./ids.js";
+import type { LogLevel, WireSerialization } from "./options.js";
+
+/** What every tab learns about a connection when it appears. */
+export interface ConnectionInfo {
+  readonly ref: ConnRef;
+  readonly connectionId: string;
+  readonly remoteId: string;
+  readonly label: string;
+  readonly metadata: unknown;
+  readonly serialization: WireSerialization;
+  readonly reliable: boolean;
+  readonly open: boolean;
+}
+
+/** Per-connection events, delivered to one Peer object (member). */
+export type ConnectionEvent =
+  | { readonly t: "conn-open"; readonly member: MemberId; readonly ref: ConnRef }
+  | { readonly t: "conn-data"; readonly member: MemberId; readonly ref: ConnRef; readonly data: unknown }
+  | { readonly t: "conn-error"; readonly member: MemberId; readonly ref: ConnRef; readonly error: WireError }
+  | { readonly t: "conn-closed"; readonly member: MemberId; readonly ref: ConnRef }
+  | { readonly t: "conn-ice-state"; readonly member: MemberId; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
+  | { readonly t: "conn-buffered"; readonly member: MemberId; readonly ref: ConnRef; readonly queued: number };
+
+/** Events about the peer, delivered to one Peer object (member). */
+export type PeerEvent =
+  | { readonly t: "peer-open"; readonly member: MemberId; readonly id: string }
+  | { readonly t: "peer-disconnected"; readonly member: MemberId; readonly id: string }
+  | { readonly t: "peer-error"; readonly member: MemberId; readonly error: WireError }
+  /** The worker ended this member (fatal error before open, or the peer was destroyed). */
+  | { readonly t: "peer-closed"; readonly member: MemberId }
+  /** `incoming`: emit `connection`; otherwise the connection was placed by another tab and only joins `connections`. */
+  | { readonly t: "conn-added"; readonly member: MemberId; readonly conn: ConnectionInfo; readonly incoming: boolean };
+
+/** Requests to the tab's RTC host: it owns the RTCPeerConnection behind `ref`. */
+export type RtcCommand =
+  | {
+      readonly t: "rtc-create";
+      readonly ref: ConnRef;
+      readonly config: RTCConfiguration;
+      readonly label: string;
+      readonly reliable: boolean;
+      /** Present for the answering side. */
+      readonly offer?: RTCSessionDescriptionInit;
+    }
+  | { readonly t: "rtc-remote-description"; readonly ref: ConnRef; readonly sdp: RTCSessionDescriptionInit }
+  | { readonly t: "rtc-remote-candidate"; readonly ref: ConnRef; readonly candidate: RTCIceCandidateInit }
+  /** Channel messages laid end to end in `bytes`; `sizes[i]` is the length of message i. */
+  | { readonly t: "rtc-send"; readonly ref: ConnRef; readonly bytes: ArrayBuffer; readonly sizes: readonly number[] }
+  | { readonly t: "rtc-send-text"; readonly ref: ConnRef; readonly text: string }
+  | { readonly t: "rtc-close"; readonly ref: ConnRef };
+
+export interface LogFrame {
+  readonly t: "log";
+  readonly member: MemberId;
+  readonly level: LogLevel;
+  readonly args: readonly unknown[];
+}
+
+/** Everything the worker posts on a tab's port. */
+export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame;
+
+/** Reports from the tab's RTC host. */
+export type RtcReport =
+  | { readonly t: "rtc-local-description"; readonly ref: ConnRef; readonly sdp: RTCSessionDescriptionInit }
+  | { readonly t: "rtc-local-candidate"; readonly ref: ConnRef; readonly candidate: RTCIceCandidateInit }
+  | { readonly t: "rtc-channel-open"; readonly ref: ConnRef }
+  | { readonly t: "rtc-channel-closed"; readonly ref: ConnRef }
+  | { readonly t: "rtc-ice-state"; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
+  | { readonly t: "rtc-received"; readonly ref: ConnRef; readonly data: ArrayBuffer | string }
+  /** `accepted`: bytes handed to the channel so far; `buffered`: its bufferedAmount now. */
+  | { readonly t: "rtc-drained"; readonly ref: ConnRef; readonly accepted: number; readonly buffered: number }
+  | { readonly t: "rtc-failed"; readonly ref: ConnRef; readonly message: string };
+
+/** Requests from a Peer object about a connection; on the tab port so that they keep order with sends. */
+export type ConnectionRequest =
+  | { readonly t: "send"; readonly member: MemberId; readonly ref: ConnRef; readonly value: unknown; readonly chunked: boolean }
+  | { readonly t: "close"; readonly member: MemberId; readonly ref: ConnRef; readonly flush: boolean }
+  | { readonly t: "subscribe"; readonly member: MemberId; readonly ref: ConnRef; readonly on: boolean };
+
+export interface VisibilityFrame {
+  readonly t: "visibility";
+  readonly visible: boolean;
+}
+
+/** Everything a tab posts on its port. */
+export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame;
+
+/** Frames travel in batches: one postMessage per batch, buffers transferred. */
+export type Batch<F> = readonly F[];

@@ -1,0 +1,40 @@
+import type { MemberId, TabId } from "./ids.js";
+import type { ConnectSettings, PeerSettings } from "./options.js";
+
+/** Snapshot of the hub's bookkeeping, so tests and debugging can prove nothing leaked. */
+export interface HubStats {
+  readonly peers: number;
+  readonly tabs: number;
+  readonly members: number;
+  readonly connections: number;
+  readonly ports: number;
+  readonly sockets: number;
+}
+
+export type WorkerMode = "shared" | "dedicated" | "inline";
+
+export interface Hello {
+  readonly version: number;
+  readonly mode: WorkerMode;
+}
+
+/**
+ * The control plane, called by tabs through Comlink. State never comes back as a return value:
+ * it arrives as events on the tab's port, so that it stays in order with everything else.
+ */
+export interface WorkerApi {
+  hello(): Hello;
+  /** `port` carries ToTab / ToWorker batches; `lock` is the Web Lock the tab holds while alive. */
+  registerTab(tab: TabId, port: MessagePort, lock: string, visible: boolean): void;
+  /** The tab is going away (pagehide); the lock would tell the hub as well, a bit later. */
+  unregisterTab(tab: TabId): void;
+  /** `id` null: the server assigns one. The member gets peer-open / peer-error / conn-added events. */
+  attach(tab: TabId, member: MemberId, id: string | null, settings: PeerSettings): void;
+  /** The member's Peer object is destroyed; the shared peer ends with its last member. */
+  detach(member: MemberId): void;
+  connect(member: MemberId, remoteId: string, settings: ConnectSettings): void;
+  disconnect(member: MemberId): void;
+  reconnect(member: MemberId): void;
+  listAllPeers(member: MemberId): Promise<string[]>;
+  stats(): HubStats;
+}

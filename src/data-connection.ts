@@ -1,0 +1,252 @@
+import { EventEmitter } from "eventemitter3";
+import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { SerializationName, WireSerialization } from "../contract/options.js";
+import type { ConnectionEvent, ConnectionInfo, ConnectionRequest } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
+import { PeerError } from "./peer-error.js";
+import type { Peer } from "./peer.js";
+import type { WorkerLink } from "./worker-link.js";
+
+/** Events of a DataConnection. */
+export interface DataConnectionEvents {
+  /** The channel is open: `send` works from now on. */
+  open: () => void;
+  /** A message from the remote, decoded by the worker. */
+  data: (data: unknown) => void;
+  /** The connection ended (either side closed, the host tab went away, or an error). */
+  close: () => void;
+  error: (error: PeerError) => void;
+  iceStateChanged: (state: RTCIceConnectionState) => void;
+}
+
+type Names = EventEmitter.EventNames<DataConnectionEvents>;
+type Listener<E extends Names> = EventEmitter.EventListener<DataConnectionEvents, E>;
+
+/** @internal What a DataConnection is made from. */
+export interface ConnectionSeed {
+  readonly provider: Peer;
+  readonly member: MemberId;
+  readonly remoteId: string;
+  readonly connectionId: string;
+  readonly label: string;
+  readonly metadata: unknown;
+  readonly serialization: SerializationName | WireSerialization;
+  readonly reliable: boolean;
+}
+
+/** @internal Package-private hooks, kept off the public surface. */
+export const connectionInternals = Symbol("sharedpeer.connection");
+
+export interface ConnectionInternals {
+  /** The worker knows this connection now: frames can flow. */
+  bind(link: WorkerLink, info: ConnectionInfo): void;
+  handle(event: ConnectionEvent): void;
+  /** This tab's Peer object is gone: the connection is closed for this tab only. */
+  detach(): void;
+}
+
+/**
+ * One data connection as this tab sees it. Every tab attached to the peer has its own
+ * DataConnection object for the same connection; any of them can send, each gets `data`.
+ *
+ * @example
+ * const conn = peer.connect("bob", { serialization: "json" });
+ * conn.on("open", () => conn.send({ hello: "bob" }));
+ * conn.on("data", (data) => console.log("bob says", data));
+ */
+export class DataConnection extends EventEmitter<DataConnectionEvents> {
+  /** Always `"data"`. */
+  readonly type = "data" as const;
+  /** The remote peer's id. */
+  readonly peer: string;
+  /** `dc_…`, the same in every tab and at the remote. */
+  readonly connectionId: string;
+  readonly label: string;
+  readonly metadata: unknown;
+  readonly serialization: SerializationName | WireSerialization;
+  readonly reliable: boolean;
+  /** The Peer this connection belongs to; null once closed. */
+  provider: Peer | null;
+  private state: "pending" | "open" | "closed" = "pending";
+  private link: WorkerLink | undefined;
+  private ref: ConnRef | undefined;
+  private readonly member: MemberId;
+  /** Requests made before the worker knew the connection (close, listening). */
+  private readonly early: Array<(ref: ConnRef, link: WorkerLink) => void> = [];
+  private listening: boolean | undefined;
+
+  constructor(seed: ConnectionSeed) {
+    super();
+    this.provider = seed.provider;
+    this.member = seed.member;
+    this.peer = seed.remoteId;
+    this.connectionId = seed.connectionId;
+    this.label = seed.label;
+    this.metadata = seed.metadata;
+    this.serialization = seed.serialization;
+    this.reliable = seed.reliable;
+  }
+
+  /** Whether the channel is open. */
+  get open(): boolean {
+    return this.state === "open";
+  }
+
+  /** Old (2013) API: the local peer's id. */
+  get id(): string | null {
+    return this.provider?.id ?? null;
+  }
+
+  /** Messages queued in the worker for this connection (0 here: the worker applies backpressure itself). */
+  get bufferSize(): number {
+    return 0;
+  }
+
+  /** The RTCPeerConnection, in the tab that hosts it; null in the others. */
+  get peerConnection(): RTCPeerConnection | null {
+    return this.ref === undefined ? null : (this.link?.rtc.peerConnection(this.ref) ?? null);
+  }
+
+  /** The RTCDataChannel, in the tab that hosts it; null in the others. */
+  get dataChannel(): RTCDataChannel | null {
+    return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
+  }
+
+  /**
+   * Sends a value; the worker encodes it with this connection's serialization. Messages from one
+   * tab keep their order; messages from several tabs are never interleaved inside a message.
+   * `chunked` is accepted for peerjs compatibility: large binary messages are always chunked.
+   */
+  send(data: unknown, chunked = false): void {
+    void chunked;
+    if (this.state !== "open" || !this.link || this.ref === undefined) {
+      this.emit("error", new PeerError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."));
+      return;
+    }
+    this.request({ t: "send", member: this.member, ref: this.ref, value: data, chunked });
+  }
+
+  /** Closes the connection for every tab and the remote; `flush` sends what is queued first. */
+  close(options?: { flush?: boolean }): void {
+    if (this.state === "closed") return;
+    const flush = options?.flush === true && this.state === "open";
+    if (this.ref !== undefined && this.link) {
+      this.request({ t: "close", member: this.member, ref: this.ref, flush });
+    } else {
+      this.early.push((ref) => this.request({ t: "close", member: this.member, ref, flush }));
+    }
+    if (!flush) this.finish();
+  }
+
+  // `data` listeners are counted so that the worker sends data only to tabs that listen.
+
+  override on<E extends Names>(event: E, fn: Listener<E>, context?: unknown): this {
+    super.on(event, fn, context);
+    if (event === "data") this.updateListening();
+    return this;
+  }
+
+  override addListener<E extends Names>(event: E, fn: Listener<E>, context?: unknown): this {
+    return this.on(event, fn, context);
+  }
+
+  override once<E extends Names>(event: E, fn: Listener<E>, context?: unknown): this {
+    super.once(event, fn, context);
+    if (event === "data") this.updateListening();
+    return this;
+  }
+
+  override off<E extends Names>(event: E, fn?: Listener<E>, context?: unknown, once?: boolean): this {
+    super.off(event, fn, context, once);
+    if (event === "data") this.updateListening();
+    return this;
+  }
+
+  override removeListener<E extends Names>(event: E, fn?: Listener<E>, context?: unknown, once?: boolean): this {
+    return this.off(event, fn, context, once);
+  }
+
+  override removeAllListeners(event?: Names): this {
+    super.removeAllListeners(event);
+    if (event === undefined || event === "data") this.updateListening();
+    return this;
+  }
+
+  /** @internal */
+  readonly [connectionInternals]: ConnectionInternals = {
+    bind: (link, info) => {
+      this.link = link;
+      this.ref = info.ref;
+      for (const request of this.early.splice(0)) request(info.ref, link);
+      if (this.state === "closed") return;
+      if (info.open) {
+        this.state = "open";
+        this.emit("open");
+        this.decideListening();
+      }
+    },
+    handle: (event) => this.handle(event),
+    detach: () => this.finish(),
+  };
+
+  private handle(event: ConnectionEvent): void {
+    if (this.state === "closed") return;
+    switch (event.t) {
+      case "conn-open":
+        this.state = "open";
+        this.emit("open");
+        this.decideListening();
+        return;
+      case "conn-data":
+        this.emit("data", event.data);
+        return;
+      case "conn-error":
+        this.emit("error", PeerError.fromWire(event.error));
+        return;
+      case "conn-closed":
+        this.finish();
+        return;
+      case "conn-ice-state":
+        this.emit("iceStateChanged", event.state);
+        return;
+      case "conn-buffered":
+        return;
+      default:
+        assertNever(event);
+    }
+  }
+
+  /** Once `open` handlers ran, the worker learns whether this tab wants `data` at all. */
+  private decideListening(): void {
+    this.listening = undefined;
+    this.updateListening();
+  }
+
+  private updateListening(): void {
+    if (this.state !== "open" || this.ref === undefined) return;
+    const on = this.listenerCount("data") > 0;
+    if (on === this.listening) return;
+    this.listening = on;
+    this.request({ t: "subscribe", member: this.member, ref: this.ref, on });
+  }
+
+  private request(frame: ConnectionRequest): void {
+    this.link?.post(frame);
+  }
+
+  private finish(): void {
+    if (this.state === "closed") return;
+    const provider = this.provider;
+    this.state = "closed";
+    this.provider = null;
+    provider?.[peerInternals].forget(this);
+    this.emit("close");
+  }
+}
+
+/** @internal Hooks of Peer used by DataConnection. */
+export const peerInternals = Symbol("sharedpeer.peer");
+
+export interface PeerInternals {
+  forget(conn: DataConnection): void;
+}

@@ -1,0 +1,111 @@
+import type { PeerSettings, SerializationName } from "../contract/options.js";
+import { randomToken } from "../contract/ids.js";
+import { toLogLevel, type LogFunction } from "./logger.js";
+
+/** Where the worker runs; `auto` picks shared, else dedicated, else inline. */
+export type WorkerModeOption = "auto" | "shared" | "dedicated" | "inline";
+
+/**
+ * Options of `new Peer(...)`: those of peerjs 1.5.5 with its defaults, plus `worker`,
+ * `workerUrl` and `share`.
+ *
+ * @example
+ * new Peer("alice", { host: "127.0.0.1", port: 9000, path: "/", config: { iceServers: [] } });
+ */
+export interface PeerOptions {
+  /** API key of the PeerServer (default `"peerjs"`). */
+  key?: string;
+  /** Server host (default `"0.peerjs.com"`); `"/"` means this page's host. */
+  host?: string;
+  /** Server port (default 443, as peerjs, even for another host). */
+  port?: number;
+  /** Path the PeerServer is mounted at (default `"/"`). */
+  path?: string;
+  /** wss/https; default: true for the cloud host, else whether this page is https. */
+  secure?: boolean;
+  /** The id's password at the server; default random, one per shared peer. */
+  token?: string;
+  /** Passed to every RTCPeerConnection (default: peerjs's STUN and TURN servers). */
+  config?: RTCConfiguration;
+  /** 0 none, 1 errors, 2 warnings, 3 everything; `true` = 3. */
+  debug?: number | boolean;
+  /** Heartbeat period to the server in ms (default 5000). */
+  pingInterval?: number;
+  /** Referrer policy of the HTTP requests to the server. */
+  referrerPolicy?: ReferrerPolicy;
+  /** Receives log lines instead of the console. */
+  logFunction?: LogFunction;
+  /** Where the hub runs (default `"auto"`). */
+  worker?: WorkerModeOption;
+  /** Where the worker script is (default: `worker.js` beside this module). Same origin. */
+  workerUrl?: string | URL;
+  /** Tabs asking for the same id, server and key share one peer (default true). */
+  share?: boolean;
+}
+
+/** Options of `peer.connect(id, options)`. */
+export interface ConnectOptions {
+  /** RTCDataChannel label (default: the connection id). */
+  label?: string;
+  /** Any JSON value, handed to the remote with the connection. */
+  metadata?: unknown;
+  /** Default `"binary"`. */
+  serialization?: SerializationName;
+  /** true: ordered channel; false (default, as peerjs): unordered. */
+  reliable?: boolean;
+}
+
+const CLOUD_HOST = "0.peerjs.com";
+const DEFAULT_CONFIG: RTCConfiguration = {
+  iceServers: [
+    { urls: "stun:stun.l.google.com:19302" },
+    {
+      urls: ["turn:eu-0.turn.peerjs.com:3478", "turn:us-0.turn.peerjs.com:3478"],
+      username: "peerjs",
+      credential: "peerjsp",
+    },
+  ],
+};
+const ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
+
+export function isValidId(id: string): boolean {
+  return id === "" || ID_PATTERN.test(id);
+}
+
+/** `new Peer()`, `new Peer(options)`, `new Peer(id, options?)`. */
+export function splitPeerArgs(
+  idOrOptions: string | PeerOptions | null | undefined,
+  options: PeerOptions | undefined,
+): { id: string | null; options: PeerOptions } {
+  if (idOrOptions !== null && typeof idOrOptions === "object") return { id: null, options: { ...idOrOptions } };
+  if (idOrOptions !== null && idOrOptions !== undefined && typeof idOrOptions !== "string") {
+    throw new TypeError(`Peer id must be a string, got ${typeof idOrOptions}`);
+  }
+  return { id: idOrOptions || null, options: { ...options } };
+}
+
+function normalizePath(path: string): string {
+  let p = path.startsWith("/") ? path : `/${path}`;
+  if (!p.endsWith("/")) p += "/";
+  return p;
+}
+
+/** The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.10). */
+export function resolveSettings(options: PeerOptions, page: Location | undefined): PeerSettings {
+  let host = options.host ?? CLOUD_HOST;
+  if (host === "/") host = page?.hostname ?? "localhost";
+  const secure = host === CLOUD_HOST ? true : (options.secure ?? page?.protocol === "https:");
+  return {
+    host,
+    port: options.port ?? 443,
+    path: normalizePath(options.path ?? "/"),
+    secure,
+    key: options.key ?? "peerjs",
+    token: options.token ?? randomToken(),
+    pingInterval: options.pingInterval ?? 5000,
+    referrerPolicy: options.referrerPolicy ?? "strict-origin-when-cross-origin",
+    config: options.config ?? DEFAULT_CONFIG,
+    debug: toLogLevel(options.debug),
+    share: options.share ?? true,
+  };
+}

@@ -1,0 +1,307 @@
+import { EventEmitter } from "eventemitter3";
+import { newConnectionId, randomToken, type MemberId } from "../contract/ids.js";
+import { toWireSerialization, type ConnectSettings, type PeerSettings, type SerializationName } from "../contract/options.js";
+import type { ConnectionInfo } from "../contract/tab-frames.js";
+import type { WorkerMode } from "../contract/worker-api.js";
+import { assertNever } from "../contract/assert-never.js";
+import { connectionInternals, DataConnection, peerInternals, type PeerInternals } from "./data-connection.js";
+import { Logger } from "./logger.js";
+import { isValidId, resolveSettings, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
+import { PeerError, toPeerError } from "./peer-error.js";
+import { WorkerLink, type MemberFrame } from "./worker-link.js";
+
+/** Events of a Peer. */
+export interface PeerEvents {
+  /** Connected to the server under `id` (at once when this tab joins an open shared peer). */
+  open: (id: string) => void;
+  /** A remote peer connected to us; fires in every tab attached to the peer. */
+  connection: (conn: DataConnection, metadata: unknown) => void;
+  /** Lost the server (or `disconnect()`); connections keep working. */
+  disconnected: (id: string) => void;
+  /** This Peer object is destroyed. */
+  close: () => void;
+  error: (error: PeerError) => void;
+}
+
+type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
+
+const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
+
+/**
+ * A peer on a PeerServer, shared by every tab of this origin that asks for the same id,
+ * server and key. The API is peerjs 1.5.5's.
+ *
+ * @example
+ * import { Peer } from "sharedpeer";
+ * const peer = new Peer("alice", { host: "127.0.0.1", port: 9000 });
+ * peer.on("open", (id) => console.log("I am", id));
+ * peer.on("connection", (conn) => conn.on("data", (d) => console.log(d)));
+ */
+export class Peer extends EventEmitter<PeerEvents> {
+  private state: PeerState = "connecting";
+  private currentId: string | null;
+  private readonly requestedId: string | null;
+  private readonly member: MemberId = `m_${randomToken()}` as MemberId;
+  private readonly logger: Logger;
+  private readonly settings: PeerSettings;
+  private readonly ready: Promise<WorkerLink | undefined>;
+  private pickedMode: WorkerMode;
+  private readonly conns = new Map<string, DataConnection[]>();
+  /** Connections this object placed, waiting for the worker to know them. */
+  private readonly placing = new Map<string, DataConnection>();
+  /** The options this Peer was made with. */
+  readonly options: PeerOptions;
+
+  constructor(options?: PeerOptions);
+  constructor(id?: string | null, options?: PeerOptions);
+  constructor(idOrOptions?: string | PeerOptions | null, maybeOptions?: PeerOptions) {
+    super();
+    const { id, options } = splitPeerArgs(idOrOptions, maybeOptions);
+    this.options = options;
+    this.requestedId = id;
+    this.currentId = null;
+    this.settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
+    this.logger = new Logger(this.settings.debug, options.logFunction);
+    const wanted = options.worker ?? "auto";
+    this.pickedMode = wanted === "auto" ? (typeof SharedWorker === "undefined" ? "dedicated" : "shared") : wanted;
+    if (id !== null && !isValidId(id)) {
+      this.ready = Promise.resolve(undefined);
+      setTimeout(() => this.fail(new PeerError("invalid-id", `ID "${id}" is invalid`)), 0);
+      return;
+    }
+    this.ready = this.attach(wanted, options.workerUrl);
+  }
+
+  /** This peer's id: null until the server confirmed it (and again after `disconnect()`). */
+  get id(): string | null {
+    return this.currentId;
+  }
+
+  get open(): boolean {
+    return this.state === "open";
+  }
+
+  get disconnected(): boolean {
+    return this.state === "disconnected" || this.state === "destroyed";
+  }
+
+  get destroyed(): boolean {
+    return this.state === "destroyed";
+  }
+
+  /** Where the hub runs for this Peer: what `worker: "auto"` picked. */
+  get mode(): WorkerMode {
+    return this.pickedMode;
+  }
+
+  /** Remote id → live connections; the same in every tab attached to this peer. */
+  get connections(): Record<string, DataConnection[]> {
+    const out: Record<string, DataConnection[]> = {};
+    for (const [remote, list] of this.conns) out[remote] = [...list];
+    return out;
+  }
+
+  /**
+   * Connects to `peer`. Returns at once; listen for `open`. Called before this Peer is open, the
+   * offer waits for the server instead of being lost. The 2013 form `connect(id, serialization,
+   * metadata)` works too.
+   */
+  connect(peer: string, options?: ConnectOptions): DataConnection;
+  connect(peer: string, serialization?: SerializationName, metadata?: unknown): DataConnection;
+  connect(peer: string, optionsOrSerialization?: ConnectOptions | SerializationName, metadata?: unknown): DataConnection {
+    if (typeof peer !== "string" || peer === "") throw new TypeError("connect() needs the remote peer's id");
+    const options: ConnectOptions =
+      typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
+    const serialization = options.serialization ?? "binary";
+    if (!SERIALIZATIONS.includes(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
+    const connectionId = newConnectionId();
+    const settings: ConnectSettings = {
+      connectionId,
+      label: options.label ?? connectionId,
+      metadata: options.metadata,
+      serialization: toWireSerialization(serialization),
+      reliable: options.reliable ?? false,
+    };
+    const conn = new DataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
+    if (this.state === "disconnected" || this.state === "destroyed") {
+      const error = new PeerError("disconnected", "Cannot connect to new Peer after disconnecting from server.");
+      setTimeout(() => {
+        this.emit("error", error);
+        conn.emit("error", error);
+        conn.close();
+      }, 0);
+      return conn;
+    }
+    this.placing.set(connectionId, conn);
+    this.track(conn);
+    void this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => {
+      conn.emit("error", toPeerError(e, "webrtc"));
+      conn.close();
+    });
+    return conn;
+  }
+
+  getConnection(peerId: string, connectionId: string): DataConnection | null {
+    return this.conns.get(peerId)?.find((c) => c.connectionId === connectionId) ?? null;
+  }
+
+  /** Closes the shared signalling socket: every tab of this peer gets `disconnected`. */
+  disconnect(): void {
+    if (this.state === "disconnected" || this.state === "destroyed") return;
+    void this.ready.then((link) => link?.api.disconnect(this.member));
+  }
+
+  /** Reconnects the shared socket with the same id and token. */
+  reconnect(): void {
+    if (this.state === "destroyed") {
+      throw new Error("This peer cannot reconnect to the server. It has already been destroyed.");
+    }
+    if (this.state === "open") throw new Error(`Peer ${this.currentId ?? ""} cannot reconnect because it is not disconnected from the server!`);
+    if (this.state === "connecting") {
+      this.logger.warn("reconnect() while still connecting: nothing to do");
+      return;
+    }
+    this.state = "connecting";
+    void this.ready.then((link) => link?.api.reconnect(this.member));
+  }
+
+  /**
+   * Ends this Peer object in this tab: its connections close here and `close` fires. The shared
+   * peer, its socket and its connections end when the last tab's Peer is gone.
+   */
+  destroy(): void {
+    if (this.state === "destroyed") return;
+    void this.ready.then((link) => {
+      link?.removeMember(this.member);
+      return link?.api.detach(this.member);
+    });
+    this.finish();
+  }
+
+  /** Ids on the server (needs `allow_discovery` there). Without a callback it returns a Promise. */
+  listAllPeers(callback: (ids: string[]) => void): void;
+  listAllPeers(): Promise<string[]>;
+  listAllPeers(callback?: (ids: string[]) => void): Promise<string[]> | void {
+    const listing = this.ready.then(async (link) => {
+      if (!link) throw new PeerError("disconnected", "This Peer is not connected to a server.");
+      try {
+        return await link.api.listAllPeers(this.member);
+      } catch (e) {
+        throw toPeerError(e, "server-error");
+      }
+    });
+    if (!callback) return listing;
+    listing.then(callback, (error: unknown) => this.emit("error", toPeerError(error, "server-error")));
+  }
+
+  /** @internal */
+  readonly [peerInternals]: PeerInternals = {
+    forget: (conn) => this.untrack(conn),
+  };
+
+  private async attach(wanted: PeerOptions["worker"] & string, workerUrl: string | URL | undefined): Promise<WorkerLink | undefined> {
+    try {
+      const link = await WorkerLink.get(wanted, workerUrl === undefined ? undefined : new URL(workerUrl, location.href));
+      this.pickedMode = link.mode;
+      if (this.state === "destroyed") return undefined;
+      link.addMember(this.member, (frame) => this.onFrame(link, frame));
+      await link.api.attach(link.tabId, this.member, this.requestedId, this.settings);
+      return link;
+    } catch (error) {
+      this.fail(toPeerError(error, "browser-incompatible"));
+      return undefined;
+    }
+  }
+
+  private onFrame(link: WorkerLink, frame: MemberFrame): void {
+    switch (frame.t) {
+      case "peer-open":
+        this.state = "open";
+        this.currentId = frame.id;
+        this.emit("open", frame.id);
+        return;
+      case "peer-disconnected":
+        if (this.state === "destroyed") return;
+        this.state = "disconnected";
+        this.currentId = null;
+        this.emit("disconnected", frame.id);
+        return;
+      case "peer-error":
+        this.emit("error", PeerError.fromWire(frame.error));
+        return;
+      case "peer-closed":
+        link.removeMember(this.member);
+        this.finish();
+        return;
+      case "conn-added":
+        this.connectionAdded(link, frame.conn, frame.incoming);
+        return;
+      case "log":
+        this.logger.log(frame.level === 0 ? 3 : frame.level, ...frame.args);
+        return;
+      case "conn-open":
+      case "conn-data":
+      case "conn-error":
+      case "conn-closed":
+      case "conn-ice-state":
+      case "conn-buffered":
+        this.byRef.get(frame.ref)?.[connectionInternals].handle(frame);
+        return;
+      default:
+        assertNever(frame);
+    }
+  }
+
+  private readonly byRef = new Map<number, DataConnection>();
+
+  private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
+    let conn = this.placing.get(info.connectionId);
+    this.placing.delete(info.connectionId);
+    if (!conn) {
+      conn = new DataConnection({
+        provider: this,
+        member: this.member,
+        remoteId: info.remoteId,
+        connectionId: info.connectionId,
+        label: info.label,
+        metadata: info.metadata,
+        serialization: info.serialization,
+        reliable: info.reliable,
+      });
+      this.track(conn);
+    }
+    this.byRef.set(info.ref, conn);
+    if (incoming) this.emit("connection", conn, info.metadata);
+    conn[connectionInternals].bind(link, info);
+  }
+
+  private track(conn: DataConnection): void {
+    const list = this.conns.get(conn.peer) ?? [];
+    list.push(conn);
+    this.conns.set(conn.peer, list);
+  }
+
+  private untrack(conn: DataConnection): void {
+    const list = this.conns.get(conn.peer);
+    if (list) {
+      const rest = list.filter((c) => c !== conn);
+      if (rest.length > 0) this.conns.set(conn.peer, rest);
+      else this.conns.delete(conn.peer);
+    }
+    this.placing.delete(conn.connectionId);
+    for (const [ref, c] of this.byRef) if (c === conn) this.byRef.delete(ref);
+  }
+
+  private fail(error: PeerError): void {
+    this.emit("error", error);
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.state === "destroyed") return;
+    this.state = "destroyed";
+    this.currentId = null;
+    for (const list of [...this.conns.values()]) for (const conn of list) conn[connectionInternals].detach();
+    this.emit("close");
+  }
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe as suite, expect, test } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { describe } from "../fixtures/describe.js";
+import { binaryValues, rawValues, structuredValues } from "../fixtures/basic-values.js";
+
+let env: BrowserEnv;
+let alice: Page;
+let bob: Page;
+let users: BrowserContext[];
+const unique = Math.random().toString(36).slice(2, 8);
+const aliceId = `alice-${unique}`;
+const bobId = `bob-${unique}`;
+
+beforeAll(async () => {
+  env = await startBrowserEnv();
+  users = [await env.user(), await env.user()];
+  alice = await env.tab(users[0]!);
+  bob = await env.tab(users[1]!);
+  const opts = env.peerOptions;
+  expect(await bob.evaluate(([id, o]) => H.newPeer("bob", [id, o]), [bobId, opts] as const)).toBe(`open:${bobId}`);
+  expect(await alice.evaluate(([id, o]) => H.newPeer("alice", [id, o]), [aliceId, opts] as const)).toBe(`open:${aliceId}`);
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+/** Connects alice → bob with `serialization`; returns both ends' keys once both are open. */
+async function connectPair(serialization: string): Promise<{ out: string; inc: string }> {
+  const out = await alice.evaluate(([id, s]) => H.connect("alice", id, { serialization: s, reliable: true }), [bobId, serialization] as const);
+  await alice.evaluate((k) => H.waitOpen(k), out);
+  const connectionId = out.split("/")[1]!;
+  const inc = `bob/${connectionId}`;
+  await bob.evaluate((k) => H.waitOpen(k), inc);
+  return { out, inc };
+}
+
+async function expectTransfer(from: Page, fromKey: string, to: Page, toKey: string, make: string, expected: unknown[]) {
+  const before = await to.evaluate((k) => H.receivedCount(k), toKey);
+  await from.evaluate(([k, m]) => H.send(k, (V as unknown as Record<string, () => unknown[]>)[m]!()), [fromKey, make] as const);
+  await to.evaluate(([k, n]) => H.waitData(k, n), [toKey, before + expected.length] as const);
+  const got = (await to.evaluate((k) => H.received(k), toKey)).slice(before);
+  expect(got).toEqual(await Promise.all(expected.map(describe)));
+}
+
+suite("one data connection between two users", () => {
+  test("binary: every value kind and a 1 MiB ArrayBuffer, both ways, in order", async () => {
+    const { out, inc } = await connectPair("binary");
+    const info = await bob.evaluate((k) => H.connInfo(k), inc);
+    expect(info).toMatchObject({ peer: aliceId, serialization: "binary", open: true });
+    await expectTransfer(alice, out, bob, inc, "structuredValues", structuredValues());
+    await expectTransfer(bob, inc, alice, out, "structuredValues", structuredValues());
+    await expectTransfer(alice, out, bob, inc, "binaryValues", binaryValues());
+    await expectTransfer(bob, inc, alice, out, "binaryValues", binaryValues());
+    await alice.evaluate((k) => H.close(k), out);
+    await bob.evaluate((k) => H.waitEvent(k, "close"), inc);
+    expect(await alice.evaluate((k) => H.connEvents(k), out)).toEqual(["open", "close"]);
+  });
+
+  test("json: structured values both ways; close from the receiving side reaches the caller", async () => {
+    const { out, inc } = await connectPair("json");
+    await expectTransfer(alice, out, bob, inc, "structuredValues", structuredValues());
+    await expectTransfer(bob, inc, alice, out, "structuredValues", structuredValues());
+    await bob.evaluate((k) => H.close(k), inc);
+    await alice.evaluate((k) => H.waitEvent(k, "close"), out);
+  });
+
+  test("raw: strings and ArrayBuffers arrive as they were sent", async () => {
+    const { out, inc } = await connectPair("raw");
+    expect(await bob.evaluate((k) => H.connInfo(k)?.serialization, inc)).toBe("raw");
+    await expectTransfer(alice, out, bob, inc, "rawValues", rawValues());
+    await expectTransfer(bob, inc, alice, out, "rawValues", rawValues());
+    await alice.evaluate((k) => H.close(k), out);
+    await bob.evaluate((k) => H.waitEvent(k, "close"), inc);
+  });
+});

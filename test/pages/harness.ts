@@ -1,0 +1,148 @@
+/**
+ * Runs in test pages. Drives a Peer class (sharedpeer's or the official peerjs one, same API)
+ * and records what happens, so that tests in Node ask "what did this page see?".
+ */
+import { describe, type Described } from "../fixtures/describe.js";
+
+// The two libraries share one API; the harness needs only this much of it.
+interface AnyEmitter {
+  on(event: string, fn: (...args: never[]) => void): unknown;
+}
+interface AnyConnection extends AnyEmitter {
+  peer: string;
+  connectionId: string;
+  metadata: unknown;
+  serialization: string;
+  open: boolean;
+  send(data: unknown): unknown;
+  close(options?: { flush?: boolean }): void;
+}
+interface AnyPeer extends AnyEmitter {
+  id: string | null;
+  open: boolean;
+  disconnected: boolean;
+  destroyed: boolean;
+  mode?: string;
+  connections: Record<string, AnyConnection[]>;
+  connect(id: string, ...args: unknown[]): AnyConnection;
+  disconnect(): void;
+  reconnect(): void;
+  destroy(): void;
+  listAllPeers(cb?: (ids: string[]) => void): unknown;
+}
+type PeerCtor = new (...args: unknown[]) => AnyPeer;
+
+interface Recorded {
+  events: string[];
+  data: unknown[];
+}
+
+const peers = new Map<string, AnyPeer>();
+const peerLog = new Map<string, Recorded>();
+const conns = new Map<string, AnyConnection>();
+const connLog = new Map<string, Recorded>();
+
+function errorText(e: unknown): string {
+  const err = e as { type?: string; message?: string };
+  return `${err.type ?? "?"}:${err.message ?? ""}`;
+}
+
+function watchConnection(peerName: string, conn: AnyConnection, listen: boolean): string {
+  const key = `${peerName}/${conn.connectionId}`;
+  conns.set(key, conn);
+  const log: Recorded = { events: [], data: [] };
+  connLog.set(key, log);
+  conn.on("open", () => log.events.push("open"));
+  conn.on("close", () => log.events.push("close"));
+  conn.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
+  if (listen) conn.on("data", (d: never) => log.data.push(d));
+  return key;
+}
+
+function until<T>(check: () => T | undefined, what: string, ms = 15000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const v = check();
+      if (v !== undefined) return resolve(v);
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+export function createHarness(Peer: PeerCtor) {
+  return {
+    /** Creates a Peer and waits for `open` or an error. */
+    async newPeer(name: string, args: unknown[], options: { wait?: boolean; listen?: boolean } = {}): Promise<string> {
+      const peer = new Peer(...args);
+      peers.set(name, peer);
+      const log: Recorded = { events: [], data: [] };
+      peerLog.set(name, log);
+      peer.on("open", (id: never) => log.events.push(`open:${id as string}`));
+      peer.on("close", () => log.events.push("close"));
+      peer.on("disconnected", () => log.events.push("disconnected"));
+      peer.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
+      peer.on("connection", (conn: never, metadata: never) => {
+        const c = conn as AnyConnection;
+        const key = watchConnection(name, c, options.listen ?? true);
+        log.events.push(`connection:${c.peer}:${key}:${JSON.stringify(metadata ?? null)}`);
+      });
+      if (options.wait === false) return "";
+      return until(() => log.events.find((e) => e.startsWith("open:") || e.startsWith("error:")), `${name} open`);
+    },
+    peerEvents: (name: string) => peerLog.get(name)?.events ?? [],
+    peerState(name: string) {
+      const p = peers.get(name);
+      if (!p) return null;
+      const connections: Record<string, string[]> = {};
+      for (const [remote, list] of Object.entries(p.connections)) connections[remote] = list.map((c) => c.connectionId);
+      return { id: p.id, open: p.open, disconnected: p.disconnected, destroyed: p.destroyed, mode: p.mode ?? null, connections };
+    },
+    connect(name: string, remote: string, ...args: unknown[]): string {
+      const peer = peers.get(name);
+      if (!peer) throw new Error(`no peer ${name}`);
+      return watchConnection(name, peer.connect(remote, ...args), true);
+    },
+    /** The key of the first incoming connection from `remote` (waits for it). */
+    incoming: (name: string, remote: string) =>
+      until(() => peerLog.get(name)?.events.find((e) => e.startsWith(`connection:${remote}:`))?.split(":")[2], `connection from ${remote}`),
+    waitOpen: (key: string) =>
+      until(() => {
+        const events = connLog.get(key)?.events ?? [];
+        if (events.includes("open")) return "open";
+        const bad = events.find((e) => e.startsWith("error") || e === "close");
+        if (bad) throw new Error(`connection ${key}: ${bad}`);
+        return undefined;
+      }, `${key} open`),
+    waitEvent: (key: string, event: string, ms?: number) =>
+      until(() => (connLog.get(key)?.events.some((e) => e.startsWith(event)) ? true : undefined), `${key} ${event}`, ms),
+    waitPeerEvent: (name: string, event: string, ms?: number) =>
+      until(() => peerLog.get(name)?.events.find((e) => e.startsWith(event)), `${name} ${event}`, ms),
+    waitData: (key: string, count: number, ms?: number) =>
+      until(() => ((connLog.get(key)?.data.length ?? 0) >= count ? true : undefined), `${count} messages on ${key}`, ms),
+    connEvents: (key: string) => connLog.get(key)?.events ?? [],
+    connInfo(key: string) {
+      const c = conns.get(key);
+      if (!c) return null;
+      const local = (c as unknown as { id?: unknown }).id;
+      return { peer: c.peer, connectionId: c.connectionId, metadata: c.metadata ?? null, serialization: c.serialization, open: c.open, id: local ?? null };
+    },
+    received: async (key: string): Promise<Described[]> => Promise.all((connLog.get(key)?.data ?? []).map(describe)),
+    receivedCount: (key: string) => connLog.get(key)?.data.length ?? 0,
+    /** Sends the values produced by `make` (a function source, so values are built in the page). */
+    send(key: string, values: unknown[]) {
+      const c = conns.get(key);
+      if (!c) throw new Error(`no connection ${key}`);
+      for (const v of values) c.send(v);
+    },
+    close(key: string, flush = false) {
+      conns.get(key)?.close({ flush });
+    },
+    peer: (name: string) => peers.get(name),
+    conn: (key: string) => conns.get(key),
+  };
+}
+
+export type Harness = ReturnType<typeof createHarness>;

@@ -1,0 +1,80 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { createServer, type ViteDevServer } from "vite";
+import { launchChromium, newUser } from "../../testing/browser.js";
+import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
+import type { Harness } from "../pages/harness.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+/** Everything a browser test stands on: a PeerServer, the pages served by Vite, and Chromium. */
+export interface BrowserEnv {
+  readonly server: RunningPeerServer;
+  readonly browser: Browser;
+  readonly origin: string;
+  /** Peer options pointing at this env's PeerServer, with no ICE servers. */
+  readonly peerOptions: Record<string, unknown>;
+  /** A new user (browser context): its tabs share one SharedWorker. */
+  user(): Promise<BrowserContext>;
+  /** Opens a test page (`sharedpeer` or `peerjs`) in `user` and waits for its harness. */
+  tab(user: BrowserContext, page?: "sharedpeer" | "peerjs", query?: string): Promise<Page>;
+  restartServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBrowserEnv(serverOptions: PeerServerOptions = {}): Promise<BrowserEnv> {
+  let server = await startPeerServer(serverOptions);
+  const vite: ViteDevServer = await createServer({
+    root,
+    configFile: false,
+    logLevel: "error",
+    server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null },
+    // Pre-bundled at start, so that no page load triggers a re-optimisation and reload.
+    optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter"] },
+  });
+  await vite.listen();
+  const address = vite.httpServer?.address();
+  if (!address || typeof address === "string") throw new Error("vite did not listen");
+  const origin = `http://127.0.0.1:${address.port}`;
+  const browser = await launchChromium();
+  const users: BrowserContext[] = [];
+  const env: BrowserEnv = {
+    get server() {
+      return server;
+    },
+    browser,
+    origin,
+    get peerOptions() {
+      return { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
+    },
+    async user() {
+      const context = await newUser(browser);
+      context.on("console", (message) => {
+        if (process.env["SHAREDPEER_TEST_CONSOLE"]) console.log(`[page] ${message.text()}`);
+      });
+      users.push(context);
+      return context;
+    },
+    async tab(user, page = "sharedpeer", query = "") {
+      const tab = await user.newPage();
+      tab.on("pageerror", (error) => console.error(`[pageerror] ${error.message}`));
+      await tab.goto(`${origin}/test/pages/${page}.html${query}`);
+      await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 10_000 });
+      return tab;
+    },
+    async restartServer() {
+      const port = server.port;
+      await server.stop();
+      server = await startPeerServer({ ...serverOptions, port });
+    },
+    async close() {
+      await Promise.all(users.map((u) => u.close().catch(() => undefined)));
+      await browser.close();
+      await vite.close();
+      await server.stop();
+    },
+  };
+  return env;
+}
+
+/** The page's harness, typed for `page.evaluate`. */
+export type PageHarness = { H: Harness; V: typeof import("../fixtures/basic-values.js") };

@@ -1,0 +1,36 @@
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { findChromium, loopbackChromiumArgs, WEBRTC_PERMISSIONS } from "./chromium.js";
+
+/**
+ * Headless Chromium set up for WebRTC on loopback (see `loopbackChromiumArgs`).
+ *
+ * @example
+ * const browser = await launchChromium();
+ * const alice = await newUser(browser);          // one user: its tabs share one SharedWorker
+ * const [tab1, tab2] = await openTabs(alice, url, 2);
+ */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  const executablePath = findChromium(() => chromium.executablePath());
+  return chromium.launch({
+    ...(executablePath === undefined ? {} : { executablePath }),
+    headless: true,
+    args: [...loopbackChromiumArgs(), ...extraArgs],
+    timeout: 60_000,
+  });
+}
+
+/** A browser context is one user: its pages share one SharedWorker; another context gets its own. */
+export function newUser(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ permissions: [...WEBRTC_PERMISSIONS] });
+}
+
+/** Opens `count` tabs of one user at `url`, in order. */
+export async function openTabs(user: BrowserContext, url: string, count: number): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await user.newPage();
+    await page.goto(url);
+    pages.push(page);
+  }
+  return pages;
+}

@@ -1,0 +1,118 @@
+/** Puts chunked messages back together (protocol.md §3.2), bounded against hostile senders. */
+
+export interface ReassemblyLimits {
+  /** Largest message accepted, in bytes, once reassembled. */
+  readonly maxMessageBytes: number;
+  /** Bytes held in unfinished messages of one connection. */
+  readonly maxPendingBytes: number;
+  /** An unfinished message that gets no chunk for this long is dropped with an error (ms). */
+  readonly idleTimeout: number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
+  maxMessageBytes: 256 * 1024 * 1024,
+  maxPendingBytes: 256 * 1024 * 1024,
+  idleTimeout: 30_000,
+};
+
+export interface Chunk {
+  readonly messageId: number;
+  readonly n: number;
+  readonly total: number;
+  readonly data: Uint8Array;
+}
+
+export class ReassemblyError extends Error {
+  override readonly name = "ReassemblyError";
+}
+
+interface Pending {
+  readonly total: number;
+  readonly parts: Map<number, Uint8Array>;
+  bytes: number;
+  lastChunkAt: number;
+}
+
+export class Reassembler {
+  private readonly pending = new Map<number, Pending>();
+  private pendingBytes = 0;
+
+  constructor(private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS) {}
+
+  /** Returns the whole message when `chunk` completes it; throws ReassemblyError on a bad chunk. */
+  add(chunk: Chunk, now: number): Uint8Array | undefined {
+    const { messageId, n, total, data } = chunk;
+    let entry = this.pending.get(messageId);
+    if (!entry) {
+      if (total < 1 || total > this.limits.maxMessageBytes) {
+        throw new ReassemblyError(`chunk total ${total} is out of range`);
+      }
+      entry = { total, parts: new Map(), bytes: 0, lastChunkAt: now };
+      this.pending.set(messageId, entry);
+    }
+    if (total !== entry.total) this.fail(messageId, `chunk total changed from ${entry.total} to ${total}`);
+    if (n >= total) this.fail(messageId, `chunk index ${n} is not below its total ${total}`);
+    if (entry.parts.has(n)) this.fail(messageId, `chunk ${n} of message ${messageId} arrived twice`);
+    if (entry.bytes + data.byteLength > this.limits.maxMessageBytes) {
+      this.fail(messageId, `message ${messageId} grows beyond ${this.limits.maxMessageBytes} bytes`);
+    }
+    if (this.pendingBytes + data.byteLength > this.limits.maxPendingBytes) {
+      this.fail(messageId, `unfinished messages hold more than ${this.limits.maxPendingBytes} bytes`);
+    }
+    entry.parts.set(n, data);
+    entry.bytes += data.byteLength;
+    entry.lastChunkAt = now;
+    this.pendingBytes += data.byteLength;
+    if (entry.parts.size < total) return undefined;
+    this.drop(messageId);
+    return concat(entry);
+  }
+
+  /** Drops messages idle past the limit; returns their ids so the caller can report them. */
+  expire(now: number): number[] {
+    const expired: number[] = [];
+    for (const [id, entry] of this.pending) {
+      if (now - entry.lastChunkAt >= this.limits.idleTimeout) {
+        expired.push(id);
+        this.drop(id);
+      }
+    }
+    return expired;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  get bytes(): number {
+    return this.pendingBytes;
+  }
+
+  clear(): void {
+    this.pending.clear();
+    this.pendingBytes = 0;
+  }
+
+  private fail(messageId: number, reason: string): never {
+    this.drop(messageId);
+    throw new ReassemblyError(reason);
+  }
+
+  private drop(messageId: number): void {
+    const entry = this.pending.get(messageId);
+    if (!entry) return;
+    this.pendingBytes -= entry.bytes;
+    this.pending.delete(messageId);
+  }
+}
+
+function concat(entry: Pending): Uint8Array {
+  const out = new Uint8Array(entry.bytes);
+  let at = 0;
+  for (let n = 0; n < entry.total; n++) {
+    const part = entry.parts.get(n) as Uint8Array;
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+import { pack, type Packable } from "peerjs-js-binarypack";
+import type { WireSerialization } from "../../contract/options.js";
+import { decodeBinaryPack, DecodeError } from "./binarypack-decoder.js";
+import type { Chunk } from "./reassembler.js";
+
+/** One channel message, read. */
+export type DecodedFrame =
+  | { readonly kind: "data"; readonly value: unknown }
+  | { readonly kind: "chunk"; readonly chunk: Chunk }
+  | { readonly kind: "close" };
+
+/** A message ready for the channel: bytes (may need chunking) or, for `raw` strings, text. */
+export type Encoded = Uint8Array | string;
+
+export interface Codec {
+  /** Async only when a Blob must be read first. */
+  encode(value: unknown): Encoded | Promise<Encoded>;
+  decode(frame: ArrayBuffer | string): DecodedFrame;
+  /** A message put back together from chunks. */
+  decodeAssembled(bytes: Uint8Array): unknown;
+  /** The in-band `{__peerData:{type:"close"}}` of `close({flush:true})`; undefined where peerjs has none. */
+  readonly closeFrame: Uint8Array | undefined;
+}
+
+export class EncodeError extends Error {
+  override readonly name = "EncodeError";
+}
+
+const CLOSE_MESSAGE = { __peerData: { type: "close" } };
+const utf8 = new TextDecoder("utf-8");
+const utf8Encoder = new TextEncoder();
+
+function toBytes(buffer: ArrayBuffer | SharedArrayBuffer): Uint8Array {
+  return new Uint8Array(buffer);
+}
+
+/** BinaryPack has no tag for a bare `undefined` at the top; 0xc1 reads as undefined everywhere. */
+const UNDEFINED = new Uint8Array([0xc1]);
+
+const binary: Codec = {
+  encode(value) {
+    if (value === undefined) return UNDEFINED;
+    let packed: ReturnType<typeof pack>;
+    try {
+      packed = pack(value as Packable);
+    } catch (cause) {
+      throw new EncodeError(`binary serialization cannot encode this value: ${String(cause)}`);
+    }
+    return packed instanceof Promise ? packed.then(toBytes) : toBytes(packed);
+  },
+  decode(frame) {
+    if (typeof frame === "string") throw new DecodeError("a text frame on a binary connection");
+    const bytes = new Uint8Array(frame);
+    const value = decodeBinaryPack(bytes, { binaryViews: looksLikeChunk(bytes) });
+    return classify(value);
+  },
+  decodeAssembled: (bytes) => decodeBinaryPack(bytes),
+  closeFrame: toBytes(pack(CLOSE_MESSAGE) as ArrayBuffer),
+};
+
+const json: Codec = {
+  encode(value) {
+    const text = JSON.stringify(value);
+    // JSON has no undefined; it travels as null, which sharedpeer delivers (1.5.5 drops both).
+    return utf8Encoder.encode(text ?? "null");
+  },
+  decode(frame) {
+    if (typeof frame !== "string") {
+      const bytes = new Uint8Array(frame);
+      // A JSON text never starts with a byte ≥ 0x80: such a frame is a chunk of a large message.
+      if (looksLikeChunk(bytes)) return classify(decodeBinaryPack(bytes, { binaryViews: true }));
+      frame = utf8.decode(bytes);
+    }
+    return classify(parseJson(frame));
+  },
+  decodeAssembled: (bytes) => parseJson(utf8.decode(bytes)),
+  closeFrame: utf8Encoder.encode(JSON.stringify(CLOSE_MESSAGE)),
+};
+
+const raw: Codec = {
+  encode(value) {
+    if (typeof value === "string") return value;
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    if (value instanceof Blob) return value.arrayBuffer().then((b) => new Uint8Array(b));
+    throw new EncodeError("raw serialization sends strings, ArrayBuffers, typed arrays and Blobs only");
+  },
+  decode: (frame) => ({ kind: "data", value: frame }),
+  decodeAssembled: (bytes) => bytes.slice().buffer,
+  closeFrame: undefined,
+};
+
+const CODECS: Record<WireSerialization, Codec> = { binary, json, raw };
+
+export function codecFor(serialization: WireSerialization): Codec {
+  return CODECS[serialization];
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new DecodeError(`a json frame is not JSON: ${String(cause)}`);
+  }
+}
+
+/** `84 ba "__peerData"`: a 4-key map whose first key is __peerData, the shape of every chunk. */
+function looksLikeChunk(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x84 && bytes[1] === 0xba && bytes[2] === 0x5f && bytes[3] === 0x5f;
+}
+
+function classify(value: unknown): DecodedFrame {
+  if (typeof value !== "object" || value === null || !("__peerData" in value)) return { kind: "data", value };
+  const control = (value as { __peerData: unknown }).__peerData;
+  if (!control) return { kind: "data", value };
+  if (typeof control === "object" && (control as { type?: unknown }).type === "close") return { kind: "close" };
+  const { n, total, data } = value as { n?: unknown; total?: unknown; data?: unknown };
+  if (!isIndex(control) || !isIndex(n) || !isIndex(total) || !(data instanceof Uint8Array)) {
+    throw new DecodeError("a __peerData frame that is neither a close nor a well-formed chunk");
+  }
+  return { kind: "chunk", chunk: { messageId: control, n, total, data } };
+}
+
+function isIndex(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+}

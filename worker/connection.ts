@@ -1,0 +1,337 @@
+import { wireError, type PeerErrorType, type WireError } from "../contract/errors.js";
+import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { WireSerialization } from "../contract/options.js";
+import type { ConnectionInfo, RtcReport, ToTab } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
+import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
+import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
+import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
+import type { Member } from "./member.js";
+import type { TabRecord } from "./tab.js";
+
+/** Bytes allowed between the worker and the far end of the channel before sends wait. */
+const HIGH_WATER = 8 * 1024 * 1024;
+/** Bytes per rtc-send frame, so that one transfer stays small. */
+const BATCH_BYTES = 1024 * 1024;
+
+export type ConnectionState = "negotiating" | "open" | "closed";
+export type Role = "offerer" | "answerer";
+
+/** What a connection needs from its peer: signalling and bookkeeping. */
+export interface ConnectionOwner {
+  readonly members: ReadonlyMap<MemberId, Member>;
+  sendDescription(conn: Connection, sdp: RTCSessionDescriptionInit): void;
+  sendCandidate(conn: Connection, candidate: RTCIceCandidateInit): void;
+  forget(conn: Connection): void;
+  log(level: 1 | 2 | 3, ...args: unknown[]): void;
+}
+
+type Outgoing =
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array; messageId: number; next: number }
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "close" }
+  | { readonly kind: "pending"; readonly promise: Promise<Encoded> };
+
+/** Which members get `data`: undecided ones do until their tab says whether anyone listens. */
+type Listening = "undecided" | "on" | "off";
+
+/** One data connection: negotiation relay, send queue with backpressure, receive and decode. */
+export class Connection {
+  state: ConnectionState = "negotiating";
+  /** The remote is a sharedpeer: it takes large json messages and a top-level undefined. */
+  remoteIsSharedpeer = false;
+  private readonly codec: Codec;
+  private readonly outbox: Outgoing[] = [];
+  private readonly listening = new Map<MemberId, Listening>();
+  private readonly reassembler: Reassembler;
+  private nextMessageId = 1;
+  private posted = 0;
+  private unsent = 0;
+  private waitingForEncode = false;
+
+  constructor(
+    private readonly owner: ConnectionOwner,
+    readonly ref: ConnRef,
+    readonly connectionId: string,
+    readonly remoteId: string,
+    readonly label: string,
+    readonly metadata: unknown,
+    readonly serialization: WireSerialization,
+    readonly reliable: boolean,
+    readonly role: Role,
+    readonly host: TabRecord,
+    limits: ReassemblyLimits,
+  ) {
+    this.codec = codecFor(serialization);
+    this.reassembler = new Reassembler(limits);
+  }
+
+  info(): ConnectionInfo {
+    const { ref, connectionId, remoteId, label, metadata, serialization, reliable } = this;
+    return { ref, connectionId, remoteId, label, metadata, serialization, reliable, open: this.state === "open" };
+  }
+
+  /** A member starts to see this connection; it gets data until its tab decides. */
+  addMember(member: Member, incoming: boolean): void {
+    this.listening.set(member.id, "undecided");
+    member.post({ t: "conn-added", member: member.id, conn: this.info(), incoming });
+  }
+
+  removeMember(member: MemberId): void {
+    this.listening.delete(member);
+  }
+
+  setListening(member: MemberId, on: boolean): void {
+    if (this.listening.has(member)) this.listening.set(member, on ? "on" : "off");
+  }
+
+  handleReport(report: RtcReport): void {
+    switch (report.t) {
+      case "rtc-local-description":
+        return this.owner.sendDescription(this, report.sdp);
+      case "rtc-local-candidate":
+        return this.owner.sendCandidate(this, report.candidate);
+      case "rtc-channel-open":
+        return this.opened();
+      case "rtc-channel-closed":
+        return this.close();
+      case "rtc-ice-state":
+        return this.iceStateChanged(report.state);
+      case "rtc-received":
+        return this.received(report.data);
+      case "rtc-drained":
+        this.unsent = this.posted - report.accepted + report.buffered;
+        return this.pump();
+      case "rtc-failed":
+        return this.fail("webrtc", report.message);
+      default:
+        return assertNever(report);
+    }
+  }
+
+  /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
+  send(member: Member, value: unknown): void {
+    if (this.state !== "open") {
+      member.post(this.errorFrame(member.id, wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages.")));
+      return;
+    }
+    let encoded: Encoded | Promise<Encoded>;
+    try {
+      encoded = this.codec.encode(value);
+    } catch (cause) {
+      member.post(this.errorFrame(member.id, wireError("socket-error", messageOf(cause), cause)));
+      return;
+    }
+    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded } : this.toOutgoing(encoded, member);
+    if (!item) return;
+    this.outbox.push(item);
+    this.pump();
+  }
+
+  /** `flush`: the close travels behind everything queued, as peerjs's in-band close message. */
+  requestClose(flush: boolean): void {
+    if (this.state === "closed") return;
+    if (!flush || this.state !== "open") return this.close();
+    this.outbox.push({ kind: "close" });
+    this.pump();
+  }
+
+  close(error?: WireError): void {
+    if (this.state === "closed") return;
+    const wasOpen = this.state === "open";
+    this.state = "closed";
+    this.outbox.length = 0;
+    this.reassembler.clear();
+    this.host.post({ t: "rtc-close", ref: this.ref });
+    for (const member of this.members()) {
+      if (error) member.post(this.errorFrame(member.id, error));
+      member.post({ t: "conn-closed", member: member.id, ref: this.ref });
+    }
+    this.owner.log(3, `connection ${this.connectionId} to ${this.remoteId} closed${wasOpen ? "" : " before it opened"}`);
+    this.owner.forget(this);
+  }
+
+  fail(type: PeerErrorType, message: string, cause?: unknown): void {
+    this.owner.log(1, `connection ${this.connectionId}: ${message}`);
+    this.close(wireError(type, message, cause));
+  }
+
+  private opened(): void {
+    if (this.state !== "negotiating") return;
+    this.state = "open";
+    for (const member of this.members()) member.post({ t: "conn-open", member: member.id, ref: this.ref });
+    this.pump();
+  }
+
+  private iceStateChanged(state: RTCIceConnectionState): void {
+    for (const member of this.members()) member.post({ t: "conn-ice-state", member: member.id, ref: this.ref, state });
+    if (state === "failed") this.fail("negotiation-failed", `Negotiation of connection to ${this.remoteId} failed.`);
+    else if (state === "closed") this.fail("connection-closed", `Connection to ${this.remoteId} closed.`);
+  }
+
+  /** The queue item for an encoded message, or undefined (and an error to `member`) when it cannot go. */
+  private toOutgoing(encoded: Encoded, member: Member | undefined): Outgoing | undefined {
+    if (typeof encoded === "string") return { kind: "text", text: encoded };
+    if (encoded.byteLength > CHUNK_SIZE && this.serialization !== "binary" && !this.chunksNonBinary()) {
+      const error = wireError("message-too-big", `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`);
+      if (member) member.post(this.errorFrame(member.id, error));
+      else this.broadcastError(error);
+      return undefined;
+    }
+    return { kind: "bytes", bytes: encoded, messageId: 0, next: 0 };
+  }
+
+  /** json above the chunk size reaches a sharedpeer as chunks; raw has no framing at all. */
+  private chunksNonBinary(): boolean {
+    return this.serialization === "json" && this.remoteIsSharedpeer;
+  }
+
+  /** Moves queued messages to the host tab while the channel has room. */
+  private pump(): void {
+    if (this.state !== "open" || this.waitingForEncode) return;
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flushBatch = () => {
+      if (batch.length === 0) return;
+      this.postBytes(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+    };
+    while (this.outbox.length > 0 && this.unsent + batchBytes < HIGH_WATER) {
+      const head = this.outbox[0] as Outgoing;
+      if (head.kind === "pending") {
+        flushBatch();
+        this.awaitEncode(head.promise);
+        return;
+      }
+      if (head.kind === "close") {
+        flushBatch();
+        this.outbox.shift();
+        this.sendCloseFrame();
+        continue;
+      }
+      if (head.kind === "text") {
+        flushBatch();
+        this.outbox.shift();
+        this.host.post({ t: "rtc-send-text", ref: this.ref, text: head.text });
+        this.posted += head.text.length;
+        this.unsent += head.text.length;
+        continue;
+      }
+      if (head.bytes.byteLength <= CHUNK_SIZE || this.serialization === "raw") {
+        this.outbox.shift();
+        batch.push(head.bytes);
+        batchBytes += head.bytes.byteLength;
+        if (batchBytes >= BATCH_BYTES) flushBatch();
+        continue;
+      }
+      flushBatch();
+      this.postChunks(head);
+    }
+    flushBatch();
+  }
+
+  private postChunks(message: Extract<Outgoing, { kind: "bytes" }>): void {
+    if (message.messageId === 0) message.messageId = this.nextMessageId++;
+    const total = chunkCount(message.bytes.byteLength);
+    const count = Math.ceil(BATCH_BYTES / CHUNK_SIZE);
+    const frames = frameChunks(message.bytes, message.messageId, message.next, count);
+    message.next += frames.sizes.length;
+    if (message.next >= total) this.outbox.shift();
+    this.host.post({ t: "rtc-send", ref: this.ref, bytes: frames.bytes, sizes: frames.sizes }, [frames.bytes]);
+    this.posted += frames.bytes.byteLength;
+    this.unsent += frames.bytes.byteLength;
+  }
+
+  private postBytes(messages: Uint8Array[], total: number): void {
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const m of messages) {
+      out.set(m, at);
+      at += m.byteLength;
+    }
+    const sizes = messages.map((m) => m.byteLength);
+    this.host.post({ t: "rtc-send", ref: this.ref, bytes: out.buffer, sizes }, [out.buffer]);
+    this.posted += total;
+    this.unsent += total;
+  }
+
+  private awaitEncode(promise: Promise<Encoded>): void {
+    this.waitingForEncode = true;
+    promise.then(
+      (encoded) => {
+        this.waitingForEncode = false;
+        if (this.state !== "open") return;
+        const item = this.toOutgoing(encoded, undefined);
+        if (item) this.outbox[0] = item;
+        else this.outbox.shift();
+        this.pump();
+      },
+      (cause: unknown) => {
+        this.waitingForEncode = false;
+        this.outbox.shift();
+        this.broadcastError(wireError("socket-error", `Could not encode a message: ${messageOf(cause)}`, cause));
+        this.pump();
+      },
+    );
+  }
+
+  private sendCloseFrame(): void {
+    const frame = this.codec.closeFrame;
+    if (!frame) {
+      // raw has no in-band close (peerjs sends "[object Object]"): close once the channel drained.
+      this.close();
+      return;
+    }
+    this.postBytes([frame], frame.byteLength);
+  }
+
+  private received(data: ArrayBuffer | string): void {
+    if (this.state === "closed") return;
+    let value: unknown;
+    try {
+      const frame = this.codec.decode(data);
+      if (frame.kind === "close") return this.close();
+      if (frame.kind === "chunk") {
+        const whole = this.reassembler.add(frame.chunk, performance.now());
+        if (!whole) return;
+        value = this.codec.decodeAssembled(whole);
+      } else {
+        value = frame.value;
+      }
+    } catch (cause) {
+      return this.fail("connection-closed", `Undecodable data from ${this.remoteId}: ${messageOf(cause)}`, cause);
+    }
+    this.deliver(value);
+  }
+
+  private deliver(data: unknown): void {
+    const targets = this.members().filter((m) => this.listening.get(m.id) !== "off");
+    targets.forEach((member, i) => {
+      // The last recipient takes the buffer itself; the others get structured-clone copies.
+      const transfer = i === targets.length - 1 && data instanceof ArrayBuffer ? [data] : undefined;
+      member.post({ t: "conn-data", member: member.id, ref: this.ref, data }, transfer);
+    });
+  }
+
+  private broadcastError(error: WireError): void {
+    for (const member of this.members()) member.post(this.errorFrame(member.id, error));
+  }
+
+  private errorFrame(member: MemberId, error: WireError): ToTab {
+    return { t: "conn-error", member, ref: this.ref, error };
+  }
+
+  private members(): Member[] {
+    const out: Member[] = [];
+    for (const id of this.listening.keys()) {
+      const member = this.owner.members.get(id);
+      if (member) out.push(member);
+    }
+    return out;
+  }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

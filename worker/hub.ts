@@ -1,0 +1,194 @@
+import { wireError } from "../contract/errors.js";
+import type { ConnRef, MemberId, TabId } from "../contract/ids.js";
+import { serverOrigin, type ConnectSettings, type PeerSettings } from "../contract/options.js";
+import type { Batch, ToWorker } from "../contract/tab-frames.js";
+import type { HubStats, WorkerApi, WorkerMode } from "../contract/worker-api.js";
+import { CONTRACT_VERSION } from "../contract/version.js";
+import { assertNever } from "../contract/assert-never.js";
+import type { Connection } from "./connection.js";
+import { Member } from "./member.js";
+import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
+import { TabRecord } from "./tab.js";
+import { checkFrame } from "./frame-check.js";
+
+/**
+ * The worker's state: tabs, peers (one per server, key and id when shared), members and connections.
+ * One hub per worker; in inline mode one per page.
+ */
+export class Hub implements PeerRegistry {
+  private readonly tabs = new Map<TabId, TabRecord>();
+  private readonly members = new Map<MemberId, Member>();
+  private readonly sharedPeers = new Map<string, SharedPeer>();
+  private readonly peers = new Set<SharedPeer>();
+  private readonly connections = new Map<ConnRef, Connection>();
+  private nextRef = 1;
+
+  constructor(readonly mode: WorkerMode) {}
+
+  /** The API one connecting port gets; `satisfies` pins it to the contract. */
+  api(): WorkerApi {
+    const api = {
+      hello: () => ({ version: CONTRACT_VERSION, mode: this.mode }),
+      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible),
+      unregisterTab: (tab: TabId) => this.tabGone(tab),
+      attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
+      detach: (member: MemberId) => this.detach(member),
+      connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings),
+      disconnect: (member: MemberId) => this.memberOf(member).peer.disconnect(),
+      reconnect: (member: MemberId) => this.memberOf(member).peer.reconnect(),
+      listAllPeers: (member: MemberId) => this.memberOf(member).peer.listAllPeers(),
+      stats: () => this.stats(),
+    } satisfies WorkerApi;
+    return api;
+  }
+
+  stats(): HubStats {
+    let sockets = 0;
+    for (const peer of this.peers) if (peer.state === "open" || peer.state === "connecting") sockets++;
+    return {
+      peers: this.peers.size,
+      tabs: this.tabs.size,
+      members: this.members.size,
+      connections: this.connections.size,
+      ports: this.tabs.size,
+      sockets,
+    };
+  }
+
+  // PeerRegistry
+
+  newRef(): ConnRef {
+    return this.nextRef++ as ConnRef;
+  }
+
+  addConnection(conn: Connection): void {
+    this.connections.set(conn.ref, conn);
+  }
+
+  removeConnection(conn: Connection): void {
+    this.connections.delete(conn.ref);
+  }
+
+  /** Incoming connections go to a visible tab if there is one, else to the newest tab (the likeliest to stay). */
+  pickHost(peer: SharedPeer): TabRecord | undefined {
+    let best: TabRecord | undefined;
+    for (const member of peer.members.values()) {
+      const tab = member.tab;
+      if (!best || (tab.visible && !best.visible) || (tab.visible === best.visible && tab.since > best.since)) best = tab;
+    }
+    return best;
+  }
+
+  peerEnded(peer: SharedPeer): void {
+    this.peers.delete(peer);
+    if (peer.shareKey !== undefined && this.sharedPeers.get(peer.shareKey) === peer) this.sharedPeers.delete(peer.shareKey);
+    for (const [id, member] of this.members) if (member.peer === peer) this.members.delete(id);
+  }
+
+  // Tabs
+
+  private registerTab(id: TabId, port: MessagePort, lock: string, visible: boolean): void {
+    if (this.tabs.has(id)) throw new TypeError(`tab ${id} is registered already`);
+    const tab = new TabRecord(id, port, visible, (t, frames) => this.onTabFrames(t, frames));
+    tab.onUnclonable = (frame, error) => {
+      if (frame.t === "conn-data") {
+        this.connections.get(frame.ref)?.fail("connection-closed", `Received data that cannot reach the tab: ${String(error)}`);
+      }
+    };
+    this.tabs.set(id, tab);
+    // The tab holds this lock while it lives; our request is granted once it is gone (closed, crashed, navigated).
+    void navigator.locks.request(lock, () => this.tabGone(id));
+  }
+
+  private tabGone(id: TabId): void {
+    const tab = this.tabs.get(id);
+    if (!tab) return;
+    this.tabs.delete(id);
+    for (const conn of [...this.connections.values()]) {
+      if (conn.host === tab) conn.fail("connection-closed", "The tab that hosted this connection closed.");
+    }
+    for (const member of [...this.members.values()]) if (member.tab === tab) this.detach(member.id);
+    tab.port.close();
+  }
+
+  private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {
+    if (!Array.isArray(frames)) return;
+    for (const frame of frames) {
+      const problem = checkFrame(frame);
+      if (problem) {
+        console.warn(`sharedpeer worker: dropped a frame from ${tab.id}: ${problem}`);
+        continue;
+      }
+      this.onTabFrame(tab, frame as ToWorker);
+    }
+  }
+
+  private onTabFrame(tab: TabRecord, frame: ToWorker): void {
+    switch (frame.t) {
+      case "visibility":
+        tab.visible = frame.visible;
+        return;
+      case "send":
+      case "close":
+      case "subscribe": {
+        const member = this.members.get(frame.member);
+        const conn = this.connections.get(frame.ref);
+        if (!member || member.tab !== tab || !conn || conn.state === "closed") return;
+        if (frame.t === "send") conn.send(member, frame.value);
+        else if (frame.t === "close") conn.requestClose(frame.flush);
+        else conn.setListening(member.id, frame.on);
+        return;
+      }
+      case "rtc-local-description":
+      case "rtc-local-candidate":
+      case "rtc-channel-open":
+      case "rtc-channel-closed":
+      case "rtc-ice-state":
+      case "rtc-received":
+      case "rtc-drained":
+      case "rtc-failed": {
+        const conn = this.connections.get(frame.ref);
+        // Only the host tab speaks for a connection's RTCPeerConnection.
+        if (conn && conn.host === tab) conn.handleReport(frame);
+        return;
+      }
+      default:
+        return assertNever(frame);
+    }
+  }
+
+  // Members
+
+  private attach(tabId: TabId, memberId: MemberId, id: string | null, settings: PeerSettings): void {
+    const tab = this.tabs.get(tabId);
+    if (!tab) throw new TypeError(`tab ${tabId} is not registered`);
+    if (this.members.has(memberId)) throw new TypeError(`member ${memberId} is attached already`);
+    const shareKey = id !== null && settings.share && this.mode === "shared" ? `${serverOrigin(settings)}|${settings.key}|${id}` : undefined;
+    let peer = shareKey === undefined ? undefined : this.sharedPeers.get(shareKey);
+    const fresh = !peer;
+    if (!peer) {
+      peer = new SharedPeer(this, settings, id, shareKey);
+      this.peers.add(peer);
+      if (shareKey !== undefined) this.sharedPeers.set(shareKey, peer);
+    }
+    const member = new Member(memberId, tab, peer, settings.debug);
+    this.members.set(memberId, member);
+    peer.addMember(member);
+    if (fresh) peer.start();
+  }
+
+  private detach(memberId: MemberId): void {
+    const member = this.members.get(memberId);
+    if (!member) return;
+    this.members.delete(memberId);
+    member.peer.removeMember(memberId);
+  }
+
+  private memberOf(id: MemberId): Member {
+    const member = this.members.get(id);
+    // Comlink hands a thrown non-Error value to the caller as it is: the tab turns it into a PeerError.
+    if (!member) throw wireError("disconnected", "This Peer is not attached to the worker any more.");
+    return member;
+  }
+}
+

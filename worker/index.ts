@@ -1,0 +1,23 @@
+/**
+ * The worker entry. As a SharedWorker every connecting tab gets the hub's API on its port; as a
+ * dedicated Worker (no SharedWorker in this browser) the one page talks to `self`.
+ */
+import { expose } from "comlink";
+import { Hub } from "./hub.js";
+
+interface SharedScope {
+  onconnect: ((event: MessageEvent) => void) | null;
+}
+
+const scope = globalThis as unknown as SharedScope & { postMessage?: unknown };
+const isShared = "onconnect" in scope;
+const hub = new Hub(isShared ? "shared" : "dedicated");
+
+if (isShared) {
+  scope.onconnect = (event: MessageEvent) => {
+    const port = event.ports[0];
+    if (port) expose(hub.api(), port);
+  };
+} else {
+  expose(hub.api(), globalThis as unknown as Parameters<typeof expose>[1]);
+}

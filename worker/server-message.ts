@@ -1,0 +1,72 @@
+import type { ServerMessage } from "../contract/server-messages.js";
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isString = (v: unknown): v is string => typeof v === "string";
+
+/**
+ * Checks a frame from the PeerServer against the message catalogue (protocol.md §1.5).
+ * Returns the message, or a reason when the frame is not one we can act on.
+ */
+export function parseServerMessage(frame: unknown): ServerMessage | string {
+  if (!isString(frame)) return "a binary frame from the server";
+  let data: unknown;
+  try {
+    data = JSON.parse(frame);
+  } catch {
+    return `invalid JSON from the server: ${frame.slice(0, 80)}`;
+  }
+  if (!isObject(data) || !isString(data["type"])) return "a server frame without a type";
+  const { type, src, payload } = data;
+  switch (type) {
+    case "OPEN":
+    case "INVALID-KEY":
+      return { type };
+    case "ID-TAKEN":
+    case "ERROR":
+      return { type, payload: { msg: isObject(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
+    case "LEAVE":
+    case "EXPIRE":
+      return isString(src) ? { type, src } : `${type} without src`;
+    case "OFFER":
+    case "ANSWER":
+    case "CANDIDATE":
+      return parseRelayed(type, src, payload);
+    default:
+      return `unknown server message type ${JSON.stringify(type).slice(0, 40)}`;
+  }
+}
+
+function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payload: unknown): ServerMessage | string {
+  if (!isString(src)) return `${type} without src`;
+  if (!isObject(payload)) return `${type} without payload`;
+  const connectionId = payload["connectionId"];
+  const kind = payload["type"];
+  if (!isString(connectionId)) return `${type} without connectionId`;
+  if (kind !== "data" && kind !== "media") return `${type} of unknown connection type`;
+  if (type === "CANDIDATE") {
+    const candidate = payload["candidate"];
+    if (!isObject(candidate)) return "CANDIDATE without candidate";
+    return { type, src, payload: { type: kind, connectionId, candidate: candidate as RTCIceCandidateInit } };
+  }
+  const sdp = payload["sdp"];
+  if (!isObject(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;
+  const description = { type: sdp["type"] as RTCSdpType, sdp: sdp["sdp"] };
+  const sharedpeer = typeof payload["sharedpeer"] === "number" ? payload["sharedpeer"] : undefined;
+  if (type === "ANSWER") return { type, src, payload: { type: kind, connectionId, sdp: description, sharedpeer } };
+  return {
+    type,
+    src,
+    payload: {
+      type: kind,
+      connectionId,
+      sdp: description,
+      metadata: payload["metadata"],
+      label: isString(payload["label"]) ? payload["label"] : undefined,
+      reliable: typeof payload["reliable"] === "boolean" ? payload["reliable"] : undefined,
+      serialization: isString(payload["serialization"]) ? payload["serialization"] : undefined,
+      sharedpeer,
+    },
+  };
+}

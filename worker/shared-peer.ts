@@ -1,0 +1,345 @@
+import { wireError, type PeerErrorType, type WireError } from "../contract/errors.js";
+import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { ConnectSettings, LogLevel, PeerSettings, WireSerialization } from "../contract/options.js";
+import type { ClientMessage, OfferPayload, ServerMessage } from "../contract/server-messages.js";
+import type { ToTab } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
+import { DEFAULT_REASSEMBLY_LIMITS } from "./codec/reassembler.js";
+import { Connection, type ConnectionOwner, type Role } from "./connection.js";
+import type { Member } from "./member.js";
+import { idUrl, peersUrl, socketUrl } from "./server-url.js";
+import { SignallingSocket } from "./signalling-socket.js";
+import type { TabRecord } from "./tab.js";
+
+/** Marks sharedpeer in OFFER/ANSWER payloads; official peers ignore unknown fields. */
+const SHAREDPEER_WIRE_VERSION = 1;
+/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
+const REATTACH_GRACE_MS = 1000;
+
+export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
+
+/** What a peer needs from the hub. */
+export interface PeerRegistry {
+  newRef(): ConnRef;
+  addConnection(conn: Connection): void;
+  removeConnection(conn: Connection): void;
+  /** The tab that hosts an incoming connection. */
+  pickHost(peer: SharedPeer): TabRecord | undefined;
+  peerEnded(peer: SharedPeer): void;
+}
+
+/** One peer id at one server, with one signalling socket, used by any number of members. */
+export class SharedPeer implements ConnectionOwner {
+  state: PeerState = "connecting";
+  readonly members = new Map<MemberId, Member>();
+  readonly connections = new Map<ConnRef, Connection>();
+  private socket: SignallingSocket | undefined;
+  private everOpened = false;
+  private reattachTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Frames sent while there is no socket yet (the id is still being fetched). */
+  private readonly unsent: ClientMessage[] = [];
+
+  constructor(
+    private readonly registry: PeerRegistry,
+    readonly settings: PeerSettings,
+    public id: string | null,
+    /** Set for shared peers: the registry key other tabs find it by. */
+    readonly shareKey: string | undefined,
+  ) {}
+
+  start(): void {
+    if (this.id === null) void this.fetchId();
+    else this.openSocket();
+  }
+
+  addMember(member: Member): void {
+    this.members.set(member.id, member);
+    if (this.state === "open" && this.id !== null) member.post({ t: "peer-open", member: member.id, id: this.id });
+    for (const conn of this.connections.values()) conn.addMember(member, false);
+  }
+
+  removeMember(id: MemberId): void {
+    this.members.delete(id);
+    for (const conn of this.connections.values()) conn.removeMember(id);
+    if (this.members.size === 0) this.destroy();
+  }
+
+  /** Ends the peer: its connections, its socket, its place in the registry. */
+  destroy(): void {
+    if (this.state === "destroyed") return;
+    this.state = "destroyed";
+    clearTimeout(this.reattachTimer);
+    for (const conn of [...this.connections.values()]) conn.close();
+    this.socket?.close();
+    this.socket = undefined;
+    this.broadcast((member) => ({ t: "peer-closed", member }));
+    this.members.clear();
+    this.registry.peerEnded(this);
+  }
+
+  disconnect(): void {
+    if (this.state === "disconnected" || this.state === "destroyed") return;
+    this.state = "disconnected";
+    clearTimeout(this.reattachTimer);
+    this.socket?.close();
+    this.socket = undefined;
+    const id = this.id ?? "";
+    this.broadcast((member) => ({ t: "peer-disconnected", member, id }));
+  }
+
+  reconnect(): void {
+    if (this.state !== "disconnected") return;
+    this.state = "connecting";
+    this.log(3, `reconnecting to the server as ${this.id ?? "a new id"}`);
+    this.start();
+  }
+
+  connect(caller: Member, remoteId: string, s: ConnectSettings): void {
+    const host = caller.tab;
+    const conn = this.createConnection(remoteId, s.connectionId, s.label, s.metadata, s.serialization, s.reliable, "offerer", host);
+    for (const member of this.members.values()) conn.addMember(member, false);
+    host.post({ t: "rtc-create", ref: conn.ref, config: this.settings.config, label: conn.label, reliable: conn.reliable });
+  }
+
+  async listAllPeers(): Promise<string[]> {
+    const response = await fetch(peersUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
+    if (response.status === 401) {
+      throw wireError("server-error", "The PeerServer does not allow listing peers; start it with allow_discovery.");
+    }
+    if (!response.ok) throw wireError("server-error", `Could not list peers: HTTP ${response.status}.`);
+    const ids: unknown = await response.json();
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string")) {
+      throw wireError("server-error", "The PeerServer answered the peer list with something else than ids.");
+    }
+    return ids;
+  }
+
+  // ConnectionOwner
+
+  sendDescription(conn: Connection, sdp: RTCSessionDescriptionInit): void {
+    if (conn.role === "answerer") {
+      this.signal({ type: "ANSWER", dst: conn.remoteId, payload: { sdp, type: "data", connectionId: conn.connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
+      return;
+    }
+    const payload: OfferPayload = {
+      sdp,
+      type: "data",
+      connectionId: conn.connectionId,
+      ...(conn.metadata === undefined ? {} : { metadata: conn.metadata }),
+      label: conn.label,
+      reliable: conn.reliable,
+      serialization: conn.serialization,
+      sharedpeer: SHAREDPEER_WIRE_VERSION,
+    };
+    this.signal({ type: "OFFER", dst: conn.remoteId, payload });
+  }
+
+  sendCandidate(conn: Connection, candidate: RTCIceCandidateInit): void {
+    this.signal({ type: "CANDIDATE", dst: conn.remoteId, payload: { candidate, type: "data", connectionId: conn.connectionId } });
+  }
+
+  forget(conn: Connection): void {
+    this.connections.delete(conn.ref);
+    this.registry.removeConnection(conn);
+  }
+
+  log(level: LogLevel, ...args: unknown[]): void {
+    const line = [`[${this.id ?? "…"}]`, ...args.map(loggable)];
+    for (const member of this.members.values()) member.log(level, line);
+  }
+
+  // Signalling
+
+  private async fetchId(): Promise<void> {
+    try {
+      const response = await fetch(idUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const id = await response.text();
+      if (this.state !== "connecting") return;
+      this.id = id;
+      this.openSocket();
+    } catch (cause) {
+      if (this.state !== "connecting") return;
+      this.abort("server-error", `Could not get an ID from the server at ${this.settings.host}:${this.settings.port}${this.settings.path}.`, cause);
+    }
+  }
+
+  private openSocket(): void {
+    const id = this.id as string;
+    let connected = false;
+    const socket = new SignallingSocket(socketUrl(this.settings, id, this.settings.token), this.settings.pingInterval, {
+      onConnected: () => {
+        connected = true;
+        for (const frame of this.unsent.splice(0)) socket.send(frame);
+        if (this.everOpened) this.reattachTimer = setTimeout(() => this.markOpen(), REATTACH_GRACE_MS);
+      },
+      onMessage: (message) => this.handleServerMessage(message),
+      onMalformed: (reason) => this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
+      onClosed: (expected) => {
+        if (expected || this.socket !== socket) return;
+        this.socket = undefined;
+        if (!connected && !this.everOpened) {
+          this.abort("server-error", `Could not reach the PeerServer at ${this.settings.host}:${this.settings.port}.`);
+        } else if (this.state !== "disconnected" && this.state !== "destroyed") {
+          this.emitError(wireError("network", "Lost connection to server."));
+          this.disconnect();
+        }
+      },
+    });
+    this.socket = socket;
+  }
+
+  private signal(message: ClientMessage): void {
+    if (this.socket) this.socket.send(message);
+    else this.unsent.push(message);
+  }
+
+  private markOpen(): void {
+    clearTimeout(this.reattachTimer);
+    if (this.state !== "connecting" || this.id === null) return;
+    this.state = "open";
+    this.everOpened = true;
+    const id = this.id;
+    this.log(3, `open as ${id}`);
+    this.broadcast((member) => ({ t: "peer-open", member, id }));
+  }
+
+  private handleServerMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case "OPEN":
+        return this.markOpen();
+      case "ID-TAKEN":
+        return this.abort("unavailable-id", `ID "${this.id ?? ""}" is taken`);
+      case "ERROR":
+        return this.abort("server-error", message.payload?.msg || "The PeerServer reported an error.");
+      case "INVALID-KEY":
+        return this.abort("invalid-key", `API KEY "${this.settings.key}" is invalid`);
+      case "OFFER":
+        return this.handleOffer(message.src, message.payload);
+      case "ANSWER": {
+        const conn = this.findConnection(message.src, message.payload.connectionId);
+        if (!conn) return this.log(2, `ANSWER for unknown connection ${message.payload.connectionId}`);
+        conn.remoteIsSharedpeer = message.payload.sharedpeer !== undefined;
+        conn.host.post({ t: "rtc-remote-description", ref: conn.ref, sdp: message.payload.sdp });
+        return;
+      }
+      case "CANDIDATE": {
+        const conn = this.findConnection(message.src, message.payload.connectionId);
+        if (!conn) return this.log(2, `CANDIDATE for unknown connection ${message.payload.connectionId}`);
+        conn.host.post({ t: "rtc-remote-candidate", ref: conn.ref, candidate: message.payload.candidate });
+        return;
+      }
+      case "LEAVE":
+        this.log(3, `${message.src} left`);
+        for (const conn of this.connectionsTo(message.src)) conn.close();
+        return;
+      case "EXPIRE": {
+        const error = wireError("peer-unavailable", `Could not connect to peer ${message.src}`);
+        for (const conn of this.connectionsTo(message.src)) if (conn.state === "negotiating") conn.close(error);
+        this.emitError(error);
+        return;
+      }
+      default:
+        return assertNever(message);
+    }
+  }
+
+  private handleOffer(src: string, payload: OfferPayload): void {
+    if (payload.type !== "data") {
+      this.log(2, `ignoring a ${payload.type} offer from ${src}: media calls are not supported yet`);
+      return;
+    }
+    const serialization = wireSerialization(payload.serialization);
+    if (!serialization) {
+      this.emitError(wireError("negotiation-failed", `${src} offered a connection with serialization "${String(payload.serialization)}", which sharedpeer does not speak.`));
+      return;
+    }
+    const existing = this.findConnection(src, payload.connectionId);
+    if (existing) {
+      this.log(2, `offer for existing connection ${payload.connectionId}: closing the old one`);
+      existing.close();
+    }
+    const host = this.registry.pickHost(this);
+    if (!host) return;
+    const conn = this.createConnection(
+      src,
+      payload.connectionId,
+      payload.label ?? payload.connectionId,
+      payload.metadata,
+      serialization,
+      payload.reliable ?? false,
+      "answerer",
+      host,
+    );
+    conn.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+    for (const member of this.members.values()) conn.addMember(member, true);
+    host.post({ t: "rtc-create", ref: conn.ref, config: this.settings.config, label: conn.label, reliable: conn.reliable, offer: payload.sdp });
+  }
+
+  private createConnection(
+    remoteId: string,
+    connectionId: string,
+    label: string,
+    metadata: unknown,
+    serialization: WireSerialization,
+    reliable: boolean,
+    role: Role,
+    host: TabRecord,
+  ): Connection {
+    const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, DEFAULT_REASSEMBLY_LIMITS);
+    this.connections.set(conn.ref, conn);
+    this.registry.addConnection(conn);
+    return conn;
+  }
+
+  private findConnection(remoteId: string, connectionId: string): Connection | undefined {
+    for (const conn of this.connections.values()) {
+      if (conn.remoteId === remoteId && conn.connectionId === connectionId) return conn;
+    }
+    return undefined;
+  }
+
+  private connectionsTo(remoteId: string): Connection[] {
+    return [...this.connections.values()].filter((c) => c.remoteId === remoteId);
+  }
+
+  /** Fatal for the peer: destroyed if it never reached the server, else only disconnected (as 1.5.5). */
+  private abort(type: PeerErrorType, message: string, cause?: unknown): void {
+    this.emitError(wireError(type, message, cause));
+    if (this.everOpened) this.disconnect();
+    else this.destroy();
+  }
+
+  private emitError(error: WireError): void {
+    this.log(1, error.message);
+    this.broadcast((member) => ({ t: "peer-error", member, error }));
+  }
+
+  private broadcast(frame: (member: MemberId) => ToTab): void {
+    for (const member of this.members.values()) member.post(frame(member.id));
+  }
+}
+
+function wireSerialization(name: string | undefined): WireSerialization | undefined {
+  switch (name) {
+    case undefined:
+    case "binary":
+    case "binary-utf8":
+    case "default":
+      return "binary";
+    case "json":
+      return "json";
+    case "raw":
+    case "none":
+      return "raw";
+    default:
+      return undefined;
+  }
+}
+
+/** Log arguments cross to tabs by structured clone: errors and odd values become text. */
+function loggable(arg: unknown): unknown {
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}`;
+  if (typeof arg === "function" || typeof arg === "symbol") return String(arg);
+  return arg;
+}
