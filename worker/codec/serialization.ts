@@ -51,8 +51,10 @@ const binary: Codec = {
   decode(frame) {
     if (typeof frame === "string") throw new DecodeError("a text frame on a binary connection");
     const bytes = new Uint8Array(frame);
-    const value = decodeBinaryPack(bytes, { binaryViews: looksLikeChunk(bytes) });
-    return classify(value);
+    if (!looksLikeChunk(bytes)) return classify(decodeBinaryPack(bytes));
+    const read = classify(decodeBinaryPack(bytes, { binaryViews: true }));
+    // A user map that merely starts like a chunk gets ArrayBuffer copies, as every other message.
+    return read.kind === "data" ? classify(decodeBinaryPack(bytes)) : read;
   },
   decodeAssembled: (bytes) => decodeBinaryPack(bytes),
   closeFrame: toBytes(pack(CLOSE_MESSAGE) as ArrayBuffer),
@@ -105,8 +107,10 @@ function parseJson(text: string): unknown {
 }
 
 /** `84 ba "__peerData"`: a 4-key map whose first key is __peerData, the shape of every chunk. */
+const CHUNK_PREFIX = new Uint8Array([0x84, 0xba, ...utf8Encoder.encode("__peerData")]);
 function looksLikeChunk(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x84 && bytes[1] === 0xba && bytes[2] === 0x5f && bytes[3] === 0x5f;
+  // All 12 bytes: a user map whose first key is, say, "__metadata" is not a chunk.
+  return CHUNK_PREFIX.every((byte, i) => bytes[i] === byte);
 }
 
 function classify(value: unknown): DecodedFrame {
