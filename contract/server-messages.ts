@@ -25,6 +25,11 @@ export interface CandidatePayload {
   readonly connectionId: string;
 }
 
+/** sharedpeer's notice that one connection ended because the tab hosting it died. */
+export interface LeavePayload {
+  readonly connectionId: string;
+}
+
 /** Server → client. */
 export type ServerMessage =
   | { readonly type: "OPEN" }
@@ -34,7 +39,8 @@ export type ServerMessage =
   | { readonly type: "OFFER"; readonly src: string; readonly payload: OfferPayload }
   | { readonly type: "ANSWER"; readonly src: string; readonly payload: AnswerPayload }
   | { readonly type: "CANDIDATE"; readonly src: string; readonly payload: CandidatePayload }
-  | { readonly type: "LEAVE"; readonly src: string }
+  /** With a payload (sharedpeer only): that one connection is gone; without: every connection from src. */
+  | { readonly type: "LEAVE"; readonly src: string; readonly payload?: LeavePayload }
   | { readonly type: "EXPIRE"; readonly src: string };
 
 /** Client → server. */
@@ -42,4 +48,5 @@ export type ClientMessage =
   | { readonly type: "HEARTBEAT" }
   | { readonly type: "OFFER"; readonly dst: string; readonly payload: OfferPayload }
   | { readonly type: "ANSWER"; readonly dst: string; readonly payload: AnswerPayload }
-  | { readonly type: "CANDIDATE"; readonly dst: string; readonly payload: CandidatePayload };
+  | { readonly type: "CANDIDATE"; readonly dst: string; readonly payload: CandidatePayload }
+  | { readonly type: "LEAVE"; readonly dst: string; readonly payload?: LeavePayload };

@@ -1,5 +1,6 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { HubStats } from "../contract/worker-api.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
 import type { ConnectionEvent, ConnectionInfo, ConnectionRequest } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
@@ -249,4 +250,5 @@ export const peerInternals = Symbol("sharedpeer.peer");
 
 export interface PeerInternals {
   forget(conn: DataConnection): void;
+  stats(): Promise<HubStats>;
 }

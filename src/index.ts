@@ -9,6 +9,7 @@
 export { Peer, type PeerEvents } from "./peer.js";
 export { DataConnection, type DataConnectionEvents } from "./data-connection.js";
 export { PeerError, type PeerErrorType } from "./peer-error.js";
+export { hubStats } from "./hub-stats.js";
 export type { PeerOptions, ConnectOptions, WorkerModeOption } from "./options.js";
 export type { LogFunction } from "./logger.js";
 export type { SerializationName, LogLevel } from "../contract/options.js";

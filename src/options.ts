@@ -1,4 +1,4 @@
-import type { PeerSettings, SerializationName } from "../contract/options.js";
+import { serverOrigin, type PeerSettings, type SerializationName } from "../contract/options.js";
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 
@@ -88,6 +88,26 @@ function normalizePath(path: string): string {
   let p = path.startsWith("/") ? path : `/${path}`;
   if (!p.endsWith("/")) p += "/";
   return p;
+}
+
+const TOKEN_PREFIX = "sharedpeer:token:";
+
+/**
+ * The token of a shared id, kept per (server, key, id) in localStorage: when the last tab reloads,
+ * the worker restarts, and the server may still hold the id for the old socket; with the same token
+ * the server hands the id over instead of answering "ID is taken" (protocol.md §1.9).
+ */
+export function sharedToken(settings: PeerSettings, id: string): string {
+  const storage = typeof localStorage === "undefined" ? undefined : localStorage;
+  const name = `${TOKEN_PREFIX}${serverOrigin(settings)}|${settings.key}|${id}`;
+  try {
+    const kept = storage?.getItem(name);
+    if (kept) return kept;
+    storage?.setItem(name, settings.token);
+  } catch {
+    // Storage can be disabled (privacy modes); the token then lives as long as the worker.
+  }
+  return settings.token;
 }
 
 /** The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.10). */

@@ -6,7 +6,7 @@ import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
 import { connectionInternals, DataConnection, peerInternals, type PeerInternals } from "./data-connection.js";
 import { Logger } from "./logger.js";
-import { isValidId, resolveSettings, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
+import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
 import { PeerError, toPeerError } from "./peer-error.js";
 import { WorkerLink, type MemberFrame } from "./worker-link.js";
 
@@ -197,6 +197,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** @internal */
   readonly [peerInternals]: PeerInternals = {
     forget: (conn) => this.untrack(conn),
+    stats: async () => {
+      const link = await this.ready;
+      if (!link) throw new PeerError("disconnected", "This Peer never reached its worker.");
+      return link.api.stats();
+    },
   };
 
   private async attach(wanted: PeerOptions["worker"] & string, workerUrl: string | URL | undefined): Promise<WorkerLink | undefined> {
@@ -205,7 +210,9 @@ export class Peer extends EventEmitter<PeerEvents> {
       this.pickedMode = link.mode;
       if (this.state === "destroyed") return undefined;
       link.addMember(this.member, (frame) => this.onFrame(link, frame));
-      await link.api.attach(link.tabId, this.member, this.requestedId, this.settings);
+      const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
+      const settings = shared ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) } : this.settings;
+      await link.api.attach(link.tabId, this.member, this.requestedId, settings);
       return link;
     } catch (error) {
       this.fail(toPeerError(error, "browser-incompatible"));

@@ -10,6 +10,7 @@ import { Member } from "./member.js";
 import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
+import { expose, type Endpoint } from "comlink";
 
 /**
  * The worker's state: tabs, peers (one per server, key and id when shared), members and connections.
@@ -21,15 +22,23 @@ export class Hub implements PeerRegistry {
   private readonly sharedPeers = new Map<string, SharedPeer>();
   private readonly peers = new Set<SharedPeer>();
   private readonly connections = new Map<ConnRef, Connection>();
+  /** Comlink endpoints, one per connected tab; closed when the tab is gone. */
+  private readonly controls = new Set<Endpoint>();
   private nextRef = 1;
 
   constructor(readonly mode: WorkerMode) {}
 
-  /** The API one connecting port gets; `satisfies` pins it to the contract. */
-  api(): WorkerApi {
+  /** A tab (or the page, inline) connected: it gets the control API on `endpoint`. */
+  accept(endpoint: Endpoint): void {
+    this.controls.add(endpoint);
+    expose(this.api(endpoint), endpoint);
+  }
+
+  /** The API one connecting endpoint gets; `satisfies` pins it to the contract. */
+  private api(endpoint: Endpoint): WorkerApi {
     const api = {
       hello: () => ({ version: CONTRACT_VERSION, mode: this.mode }),
-      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible),
+      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible, endpoint),
       unregisterTab: (tab: TabId) => this.tabGone(tab),
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
@@ -50,7 +59,7 @@ export class Hub implements PeerRegistry {
       tabs: this.tabs.size,
       members: this.members.size,
       connections: this.connections.size,
-      ports: this.tabs.size,
+      ports: this.tabs.size + this.controls.size,
       sockets,
     };
   }
@@ -87,9 +96,15 @@ export class Hub implements PeerRegistry {
 
   // Tabs
 
-  private registerTab(id: TabId, port: MessagePort, lock: string, visible: boolean): void {
+  private closeControl(endpoint: Endpoint): void {
+    this.controls.delete(endpoint);
+    if (endpoint instanceof MessagePort) endpoint.close();
+  }
+
+  private registerTab(id: TabId, port: MessagePort, lock: string, visible: boolean, control: Endpoint): void {
     if (this.tabs.has(id)) throw new TypeError(`tab ${id} is registered already`);
     const tab = new TabRecord(id, port, visible, (t, frames) => this.onTabFrames(t, frames));
+    tab.control = control;
     tab.onUnclonable = (frame, error) => {
       if (frame.t === "conn-data") {
         this.connections.get(frame.ref)?.fail("connection-closed", `Received data that cannot reach the tab: ${String(error)}`);
@@ -104,11 +119,10 @@ export class Hub implements PeerRegistry {
     const tab = this.tabs.get(id);
     if (!tab) return;
     this.tabs.delete(id);
-    for (const conn of [...this.connections.values()]) {
-      if (conn.host === tab) conn.fail("connection-closed", "The tab that hosted this connection closed.");
-    }
+    for (const peer of [...this.peers]) peer.hostGone(tab);
     for (const member of [...this.members.values()]) if (member.tab === tab) this.detach(member.id);
     tab.port.close();
+    if (tab.control) this.closeControl(tab.control);
   }
 
   private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {

@@ -2,22 +2,22 @@
  * The worker entry. As a SharedWorker every connecting tab gets the hub's API on its port; as a
  * dedicated Worker (no SharedWorker in this browser) the one page talks to `self`.
  */
-import { expose } from "comlink";
+import type { Endpoint } from "comlink";
 import { Hub } from "./hub.js";
 
 interface SharedScope {
   onconnect: ((event: MessageEvent) => void) | null;
 }
 
-const scope = globalThis as unknown as SharedScope & { postMessage?: unknown };
+const scope = globalThis as unknown as SharedScope;
 const isShared = "onconnect" in scope;
 const hub = new Hub(isShared ? "shared" : "dedicated");
 
 if (isShared) {
   scope.onconnect = (event: MessageEvent) => {
     const port = event.ports[0];
-    if (port) expose(hub.api(), port);
+    if (port) hub.accept(port);
   };
 } else {
-  expose(hub.api(), globalThis as unknown as Parameters<typeof expose>[1]);
+  hub.accept(globalThis as unknown as Endpoint);
 }

@@ -27,8 +27,10 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
     case "ERROR":
       return { type, payload: { msg: isObject(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
     case "LEAVE":
+      if (!isString(src)) return "LEAVE without src";
+      return isObject(payload) && isString(payload["connectionId"]) ? { type, src, payload: { connectionId: payload["connectionId"] } } : { type, src };
     case "EXPIRE":
-      return isString(src) ? { type, src } : `${type} without src`;
+      return isString(src) ? { type, src } : "EXPIRE without src";
     case "OFFER":
     case "ANSWER":
     case "CANDIDATE":

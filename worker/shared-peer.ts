@@ -101,6 +101,21 @@ export class SharedPeer implements ConnectionOwner {
     host.post({ t: "rtc-create", ref: conn.ref, config: this.settings.config, label: conn.label, reliable: conn.reliable });
   }
 
+  /**
+   * A tab died with connections it hosted: they are gone, and the remotes may not notice for a
+   * while (a crashed tab sends nothing). Tell them through the server: a sharedpeer remote closes
+   * that one connection; an official peerjs remote understands only LEAVE, which closes all our
+   * connections to it, so it gets one only when none is left.
+   */
+  hostGone(tab: TabRecord): void {
+    const dead = [...this.connections.values()].filter((c) => c.host === tab);
+    for (const conn of dead) conn.fail("connection-closed", "The tab that hosted this connection closed.");
+    for (const conn of dead) {
+      if (conn.remoteIsSharedpeer) this.signal({ type: "LEAVE", dst: conn.remoteId, payload: { connectionId: conn.connectionId } });
+      else if (this.connectionsTo(conn.remoteId).length === 0) this.signal({ type: "LEAVE", dst: conn.remoteId });
+    }
+  }
+
   async listAllPeers(): Promise<string[]> {
     const response = await fetch(peersUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
     if (response.status === 401) {
@@ -171,7 +186,8 @@ export class SharedPeer implements ConnectionOwner {
       onConnected: () => {
         connected = true;
         for (const frame of this.unsent.splice(0)) socket.send(frame);
-        if (this.everOpened) this.reattachTimer = setTimeout(() => this.markOpen(), REATTACH_GRACE_MS);
+        // The server answers a new registration at once; silence means it re-attached our token.
+        this.reattachTimer = setTimeout(() => this.markOpen(), REATTACH_GRACE_MS);
       },
       onMessage: (message) => this.handleServerMessage(message),
       onMalformed: (reason) => this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
@@ -209,8 +225,10 @@ export class SharedPeer implements ConnectionOwner {
       case "OPEN":
         return this.markOpen();
       case "ID-TAKEN":
+        clearTimeout(this.reattachTimer);
         return this.abort("unavailable-id", `ID "${this.id ?? ""}" is taken`);
       case "ERROR":
+        clearTimeout(this.reattachTimer);
         return this.abort("server-error", message.payload?.msg || "The PeerServer reported an error.");
       case "INVALID-KEY":
         return this.abort("invalid-key", `API KEY "${this.settings.key}" is invalid`);
@@ -229,10 +247,12 @@ export class SharedPeer implements ConnectionOwner {
         conn.host.post({ t: "rtc-remote-candidate", ref: conn.ref, candidate: message.payload.candidate });
         return;
       }
-      case "LEAVE":
-        this.log(3, `${message.src} left`);
-        for (const conn of this.connectionsTo(message.src)) conn.close();
+      case "LEAVE": {
+        const only = message.payload?.connectionId;
+        this.log(3, only ? `${message.src} lost connection ${only}` : `${message.src} left`);
+        for (const conn of this.connectionsTo(message.src)) if (!only || conn.connectionId === only) conn.close();
         return;
+      }
       case "EXPIRE": {
         const error = wireError("peer-unavailable", `Could not connect to peer ${message.src}`);
         for (const conn of this.connectionsTo(message.src)) if (conn.state === "negotiating") conn.close(error);

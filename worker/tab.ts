@@ -1,3 +1,4 @@
+import type { Endpoint } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
 import type { TabId } from "../contract/ids.js";
 import type { Batch, ToTab, ToWorker } from "../contract/tab-frames.js";
@@ -7,6 +8,8 @@ export class TabRecord {
   readonly port: BatchedPort<ToTab, ToWorker>;
   visible: boolean;
   readonly since = performance.now();
+  /** The tab's Comlink endpoint, closed with it. */
+  control: Endpoint | undefined;
   /** Frames that could not be cloned come back here; only sends carry user values. */
   onUnclonable: (frame: ToTab, error: unknown) => void = () => {};
 

@@ -7,24 +7,28 @@ import { binaryValues, rawValues, structuredValues } from "../fixtures/basic-val
 let env: BrowserEnv;
 let alice: Page;
 let bob: Page;
-let users: BrowserContext[];
-const unique = Math.random().toString(36).slice(2, 8);
-const aliceId = `alice-${unique}`;
-const bobId = `bob-${unique}`;
+let users: BrowserContext[] = [];
+let aliceId: string;
+let bobId: string;
 
 beforeAll(async () => {
   env = await startBrowserEnv();
-  users = [await env.user(), await env.user()];
-  alice = await env.tab(users[0]!);
-  bob = await env.tab(users[1]!);
-  const opts = env.peerOptions;
-  expect(await bob.evaluate(([id, o]) => H.newPeer("bob", [id, o]), [bobId, opts] as const)).toBe(`open:${bobId}`);
-  expect(await alice.evaluate(([id, o]) => H.newPeer("alice", [id, o]), [aliceId, opts] as const)).toBe(`open:${aliceId}`);
 });
 
 afterAll(async () => {
   await env?.close();
 });
+
+/**
+ * Every mode the hub can run in, with what `peer.mode` must say: the SharedWorker, the dedicated
+ * Worker fallback, the in-page fallback, and `auto` in a browser without SharedWorker.
+ */
+const MODES = [
+  { name: "shared (auto)", option: undefined, query: "", mode: "shared" },
+  { name: "dedicated", option: "dedicated", query: "", mode: "dedicated" },
+  { name: "inline", option: "inline", query: "", mode: "inline" },
+  { name: "auto without SharedWorker", option: undefined, query: "?noSharedWorker", mode: "dedicated" },
+] as const;
 
 /** Connects alice → bob with `serialization`; returns both ends' keys once both are open. */
 async function connectPair(serialization: string): Promise<{ out: string; inc: string }> {
@@ -44,7 +48,21 @@ async function expectTransfer(from: Page, fromKey: string, to: Page, toKey: stri
   expect(got).toEqual(await Promise.all(expected.map(describe)));
 }
 
-suite("one data connection between two users", () => {
+suite.each(MODES)("one data connection between two users, $name", ({ option, query, mode }) => {
+  beforeAll(async () => {
+    await Promise.all(users.map((u) => u.close()));
+    const unique = Math.random().toString(36).slice(2, 8);
+    aliceId = `alice-${unique}`;
+    bobId = `bob-${unique}`;
+    users = [await env.user(), await env.user()];
+    alice = await env.tab(users[0]!, "sharedpeer", query);
+    bob = await env.tab(users[1]!, "sharedpeer", query);
+    const opts = { ...env.peerOptions, ...(option ? { worker: option } : {}) };
+    expect(await bob.evaluate(([id, o]) => H.newPeer("bob", [id, o]), [bobId, opts] as const)).toBe(`open:${bobId}`);
+    expect(await alice.evaluate(([id, o]) => H.newPeer("alice", [id, o]), [aliceId, opts] as const)).toBe(`open:${aliceId}`);
+    expect(await alice.evaluate(() => H.peerState("alice")?.mode)).toBe(mode);
+  });
+
   test("binary: every value kind and a 1 MiB ArrayBuffer, both ways, in order", async () => {
     const { out, inc } = await connectPair("binary");
     const info = await bob.evaluate((k) => H.connInfo(k), inc);

@@ -41,6 +41,15 @@ const peers = new Map<string, AnyPeer>();
 const peerLog = new Map<string, Recorded>();
 const conns = new Map<string, AnyConnection>();
 const connLog = new Map<string, Recorded>();
+/** The Peer's id and flags as each of its events fired. */
+interface PeerFlags {
+  event: string;
+  id: string | null;
+  open: boolean;
+  disconnected: boolean;
+  destroyed: boolean;
+}
+const flagLog = new Map<string, PeerFlags[]>();
 
 function errorText(e: unknown): string {
   const err = e as { type?: string; message?: string };
@@ -89,6 +98,11 @@ export function createHarness(Peer: PeerCtor) {
         const key = watchConnection(name, c, options.listen ?? true);
         log.events.push(`connection:${c.peer}:${key}:${JSON.stringify(metadata ?? null)}`);
       });
+      const flags: PeerFlags[] = [];
+      flagLog.set(name, flags);
+      for (const event of ["open", "disconnected", "close", "error"]) {
+        peer.on(event, () => flags.push({ event, id: peer.id, open: peer.open, disconnected: peer.disconnected, destroyed: peer.destroyed }));
+      }
       if (options.wait === false) return "";
       return until(() => log.events.find((e) => e.startsWith("open:") || e.startsWith("error:")), `${name} open`);
     },
@@ -127,7 +141,8 @@ export function createHarness(Peer: PeerCtor) {
       const c = conns.get(key);
       if (!c) return null;
       const local = (c as unknown as { id?: unknown }).id;
-      return { peer: c.peer, connectionId: c.connectionId, metadata: c.metadata ?? null, serialization: c.serialization, open: c.open, id: local ?? null };
+      const hosted = (c as unknown as { peerConnection?: unknown }).peerConnection;
+      return { peer: c.peer, connectionId: c.connectionId, metadata: c.metadata ?? null, serialization: c.serialization, open: c.open, id: local ?? null, hosted: Boolean(hosted) };
     },
     received: async (key: string): Promise<Described[]> => Promise.all((connLog.get(key)?.data ?? []).map(describe)),
     receivedCount: (key: string) => connLog.get(key)?.data.length ?? 0,
@@ -140,6 +155,52 @@ export function createHarness(Peer: PeerCtor) {
     close(key: string, flush = false) {
       conns.get(key)?.close({ flush });
     },
+    /** sharedpeer only: the hub's counts (peers, tabs, members, connections, ports, sockets). */
+    stats(name: string): Promise<Record<string, number>> {
+      const stats = (globalThis as unknown as { hubStats?: (p: AnyPeer) => Promise<Record<string, number>> }).hubStats;
+      const peer = peers.get(name);
+      if (!stats || !peer) throw new Error("hubStats needs the sharedpeer page and a peer");
+      return stats(peer);
+    },
+    /** Sends `count` messages {tag, i}, i = 0..count-1, as fast as the API takes them. */
+    sendNumbered(key: string, tag: string, count: number) {
+      const c = conns.get(key);
+      if (!c) throw new Error(`no connection ${key}`);
+      for (let i = 0; i < count; i++) c.send({ tag, i });
+    },
+    /** Received {tag, i} messages as "tag:i" strings, in arrival order. */
+    numbered: (key: string) =>
+      (connLog.get(key)?.data ?? []).map((d) => {
+        const m = d as { tag?: unknown; i?: unknown };
+        return `${String(m.tag)}:${String(m.i)}`;
+      }),
+    destroy: (name: string) => peers.get(name)?.destroy(),
+    /** Id and flags of peer `name` at each of its open/disconnected/close/error events, in order. */
+    peerFlags: (name: string) => flagLog.get(name) ?? [],
+    /** Id and flags of peer `name` right now. */
+    flagsNow(name: string): Omit<PeerFlags, "event"> | null {
+      const p = peers.get(name);
+      return p ? { id: p.id, open: p.open, disconnected: p.disconnected, destroyed: p.destroyed } : null;
+    },
+    /** As `connect`, but null where the library returns no connection (peerjs 1.5.5 once disconnected). */
+    tryConnect(name: string, remote: string, ...args: unknown[]): string | null {
+      const peer = peers.get(name);
+      if (!peer) throw new Error(`no peer ${name}`);
+      const conn = peer.connect(remote, ...args) as AnyConnection | undefined;
+      return conn ? watchConnection(name, conn, true) : null;
+    },
+    /**
+     * Sends `values` one by one, awaiting each `send` (peerjs returns a Promise for Blobs, which
+     * could be overtaken otherwise), then, with `flushClose`, `close({ flush: true })`: peerjs's e2e.
+     */
+    async sendAll(key: string, values: unknown[], flushClose: boolean): Promise<void> {
+      const c = conns.get(key);
+      if (!c) throw new Error(`no connection ${key}`);
+      for (const v of values) await c.send(v);
+      if (flushClose) c.close({ flush: true });
+    },
+    /** Describes values made in the page (what `received` does for received ones). */
+    describeAll: (values: readonly unknown[]): Promise<Described[]> => Promise.all(values.map(describe)),
     peer: (name: string) => peers.get(name),
     conn: (key: string) => conns.get(key),
   };
