@@ -42,6 +42,8 @@ export class Reassembler {
   /** Returns the whole message when `chunk` completes it; throws ReassemblyError on a bad chunk. */
   add(chunk: Chunk, now: number): Uint8Array | undefined {
     const { messageId, n, total, data } = chunk;
+    // peerjs never sends an empty chunk; allowing them would let a peer hold entries for free.
+    if (data.byteLength === 0) throw new ReassemblyError(`chunk ${n} of message ${messageId} is empty`);
     let entry = this.pending.get(messageId);
     if (!entry) {
       if (total < 1 || total > this.limits.maxMessageBytes) {

@@ -62,7 +62,12 @@ const binary: Codec = {
 
 const json: Codec = {
   encode(value) {
-    const text = JSON.stringify(value);
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value);
+    } catch (cause) {
+      throw new EncodeError(`json serialization cannot encode this value: ${String(cause)}`);
+    }
     // JSON has no undefined; it travels as null, which sharedpeer delivers (1.5.5 drops both).
     return utf8Encoder.encode(text ?? "null");
   },
