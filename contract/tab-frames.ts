@@ -21,7 +21,20 @@ export type ConnectionEvent =
   | { readonly t: "conn-error"; readonly member: MemberId; readonly ref: ConnRef; readonly error: WireError }
   | { readonly t: "conn-closed"; readonly member: MemberId; readonly ref: ConnRef }
   | { readonly t: "conn-ice-state"; readonly member: MemberId; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
-  | { readonly t: "conn-buffered"; readonly member: MemberId; readonly ref: ConnRef; readonly queued: number };
+  | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress };
+
+/**
+ * How far one large message (more than one chunk) has moved. `send`: `id` is what `send()` returned,
+ * `bytes` left this peer's channel. `receive`: `id` is the remote's message number, and `total` is an
+ * estimate (whole chunks) until `done`.
+ */
+export interface TransferProgress {
+  readonly direction: "send" | "receive";
+  readonly id: number;
+  readonly bytes: number;
+  readonly total: number;
+  readonly done: boolean;
+}
 
 /** Events about the peer, delivered to one Peer object (member). */
 export type PeerEvent =
@@ -46,9 +59,12 @@ export type RtcCommand =
     }
   | { readonly t: "rtc-remote-description"; readonly ref: ConnRef; readonly sdp: RTCSessionDescriptionInit }
   | { readonly t: "rtc-remote-candidate"; readonly ref: ConnRef; readonly candidate: RTCIceCandidateInit }
-  /** Channel messages laid end to end in `bytes`; `sizes[i]` is the length of message i. */
-  | { readonly t: "rtc-send"; readonly ref: ConnRef; readonly bytes: ArrayBuffer; readonly sizes: readonly number[] }
-  | { readonly t: "rtc-send-text"; readonly ref: ConnRef; readonly text: string }
+  /**
+   * Channel messages laid end to end in `bytes`; `sizes[i]` is the length of message i. `lowWater`
+   * is the channel's bufferedAmountLowThreshold from now on: the host reports when it drains to it.
+   */
+  | { readonly t: "rtc-send"; readonly ref: ConnRef; readonly bytes: ArrayBuffer; readonly sizes: readonly number[]; readonly lowWater: number }
+  | { readonly t: "rtc-send-text"; readonly ref: ConnRef; readonly text: string; readonly lowWater: number }
   | { readonly t: "rtc-close"; readonly ref: ConnRef };
 
 export interface LogFrame {
@@ -75,7 +91,8 @@ export type RtcReport =
 
 /** Requests from a Peer object about a connection; on the tab port so that they keep order with sends. */
 export type ConnectionRequest =
-  | { readonly t: "send"; readonly member: MemberId; readonly ref: ConnRef; readonly value: unknown; readonly chunked: boolean }
+  /** `sendId`: the sender's number for this message, echoed in its progress events. */
+  | { readonly t: "send"; readonly member: MemberId; readonly ref: ConnRef; readonly value: unknown; readonly sendId: number }
   | { readonly t: "close"; readonly member: MemberId; readonly ref: ConnRef; readonly flush: boolean }
   | { readonly t: "subscribe"; readonly member: MemberId; readonly ref: ConnRef; readonly on: boolean };
 

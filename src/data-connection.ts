@@ -2,7 +2,7 @@ import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
 import type { HubStats } from "../contract/worker-api.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
-import type { ConnectionEvent, ConnectionInfo, ConnectionRequest } from "../contract/tab-frames.js";
+import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
@@ -18,6 +18,10 @@ export interface DataConnectionEvents {
   close: () => void;
   error: (error: PeerError) => void;
   iceStateChanged: (state: RTCIceConnectionState) => void;
+  /** A large message this tab sent moved on (only messages of more than one 16300-byte chunk). */
+  sendProgress: (progress: TransferProgress) => void;
+  /** A large incoming message moved on; `data` follows once it is `done`. */
+  receiveProgress: (progress: TransferProgress) => void;
 }
 
 type Names = EventEmitter.EventNames<DataConnectionEvents>;
@@ -75,6 +79,7 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
   /** Requests made before the worker knew the connection (close, listening). */
   private readonly early: Array<(ref: ConnRef, link: WorkerLink) => void> = [];
   private listening: boolean | undefined;
+  private sends = 0;
 
   constructor(seed: ConnectionSeed) {
     super();
@@ -84,7 +89,8 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
     this.connectionId = seed.connectionId;
     this.label = seed.label;
     this.metadata = seed.metadata;
-    this.serialization = seed.serialization;
+    // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §4.2).
+    this.serialization = seed.serialization === "binary-utf8" ? "binary" : seed.serialization;
     this.reliable = seed.reliable;
   }
 
@@ -117,14 +123,21 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
    * Sends a value; the worker encodes it with this connection's serialization. Messages from one
    * tab keep their order; messages from several tabs are never interleaved inside a message.
    * `chunked` is accepted for peerjs compatibility: large binary messages are always chunked.
+   * Returns this message's number, the `id` of its `sendProgress` events.
+   *
+   * @example
+   * const id = conn.send(file);
+   * conn.on("sendProgress", (p) => p.id === id && bar.set(p.bytes / p.total));
    */
-  send(data: unknown, chunked = false): void {
+  send(data: unknown, chunked = false): number {
     void chunked;
+    const sendId = ++this.sends;
     if (this.state !== "open" || !this.link || this.ref === undefined) {
       this.emit("error", new PeerError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."));
-      return;
+      return sendId;
     }
-    this.request({ t: "send", member: this.member, ref: this.ref, value: data, chunked });
+    this.request({ t: "send", member: this.member, ref: this.ref, value: data, sendId });
+    return sendId;
   }
 
   /** Closes the connection for every tab and the remote; `flush` sends what is queued first. */
@@ -210,7 +223,9 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
       case "conn-ice-state":
         this.emit("iceStateChanged", event.state);
         return;
-      case "conn-buffered":
+      case "conn-progress":
+        if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
+        else this.emit("receiveProgress", event.progress);
         return;
       default:
         assertNever(event);

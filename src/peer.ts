@@ -251,7 +251,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "conn-error":
       case "conn-closed":
       case "conn-ice-state":
-      case "conn-buffered":
+      case "conn-progress":
         this.byRef.get(frame.ref)?.[connectionInternals].handle(frame);
         return;
       default:

@@ -2,9 +2,6 @@ import type { ConnRef } from "../contract/ids.js";
 import type { RtcCommand, ToWorker } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 
-/** Below this many buffered bytes the channel asks the worker for more. */
-const LOW_WATER = 2 * 1024 * 1024;
-
 type Post = (frame: ToWorker, transfer?: readonly Transferable[]) => void;
 
 interface Hosted {
@@ -57,9 +54,9 @@ export class RtcHost {
           await h.pc.addIceCandidate(command.candidate);
         });
       case "rtc-send":
-        return this.send(command.ref, command.bytes, command.sizes);
+        return this.send(command.ref, command.bytes, command.sizes, command.lowWater);
       case "rtc-send-text":
-        return this.sendText(command.ref, command.text);
+        return this.sendText(command.ref, command.text, command.lowWater);
       case "rtc-close":
         return this.close(command.ref);
       default:
@@ -100,7 +97,6 @@ export class RtcHost {
   private attachChannel(ref: ConnRef, hosted: Hosted, channel: RTCDataChannel): void {
     hosted.channel = channel;
     channel.binaryType = "arraybuffer";
-    channel.bufferedAmountLowThreshold = LOW_WATER;
     channel.onopen = () => this.post({ t: "rtc-channel-open", ref });
     channel.onclose = () => this.post({ t: "rtc-channel-closed", ref });
     channel.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
@@ -121,10 +117,11 @@ export class RtcHost {
       });
   }
 
-  private send(ref: ConnRef, bytes: ArrayBuffer, sizes: readonly number[]): void {
+  private send(ref: ConnRef, bytes: ArrayBuffer, sizes: readonly number[], lowWater: number): void {
     const hosted = this.hosted.get(ref);
     const channel = hosted?.channel;
     if (!hosted || !channel || channel.readyState !== "open") return;
+    channel.bufferedAmountLowThreshold = lowWater;
     let offset = 0;
     try {
       for (const size of sizes) {
@@ -139,10 +136,11 @@ export class RtcHost {
     this.reportDrained(ref, hosted);
   }
 
-  private sendText(ref: ConnRef, text: string): void {
+  private sendText(ref: ConnRef, text: string, lowWater: number): void {
     const hosted = this.hosted.get(ref);
     const channel = hosted?.channel;
     if (!hosted || !channel || channel.readyState !== "open") return;
+    channel.bufferedAmountLowThreshold = lowWater;
     try {
       channel.send(text);
     } catch (error) {

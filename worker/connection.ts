@@ -11,6 +11,11 @@ import type { TabRecord } from "./tab.js";
 
 /** Bytes allowed between the worker and the far end of the channel before sends wait. */
 const HIGH_WATER = 8 * 1024 * 1024;
+/**
+ * While more is queued, the host reports when its channel drains to this, early enough to refill it
+ * before it runs dry; once the queue is empty, it reports at 0, which ends the last progress.
+ */
+const LOW_WATER = 2 * 1024 * 1024;
 /** Bytes per rtc-send frame, so that one transfer stays small. */
 const BATCH_BYTES = 1024 * 1024;
 
@@ -26,11 +31,28 @@ export interface ConnectionOwner {
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
 }
 
+/** Who sent a message, so that its progress goes back to that tab's DataConnection. */
+interface Sender {
+  readonly member: Member;
+  readonly sendId: number;
+}
+
 type Outgoing =
-  | { readonly kind: "bytes"; readonly bytes: Uint8Array; messageId: number; next: number }
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly from: Sender | undefined; messageId: number; next: number }
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "close" }
-  | { readonly kind: "pending"; readonly promise: Promise<Encoded> };
+  | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
+
+/** A point in the send stream: once the channel has sent `end` bytes in all, `bytes` of a message are out. */
+interface ProgressMark {
+  readonly from: Sender;
+  readonly end: number;
+  readonly bytes: number;
+  readonly total: number;
+}
+
+/** Receive progress is reported every this many chunks (about 1 MiB). */
+const RECEIVE_PROGRESS_EVERY = 64;
 
 /** Which members get `data`: undecided ones do until their tab says whether anyone listens. */
 type Listening = "undecided" | "on" | "off";
@@ -48,6 +70,7 @@ export class Connection {
   private posted = 0;
   private unsent = 0;
   private waitingForEncode = false;
+  private readonly marks: ProgressMark[] = [];
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -101,6 +124,7 @@ export class Connection {
         return this.received(report.data);
       case "rtc-drained":
         this.unsent = this.posted - report.accepted + report.buffered;
+        this.reportSent(report.accepted - report.buffered);
         return this.pump();
       case "rtc-failed":
         return this.fail("webrtc", report.message);
@@ -110,7 +134,7 @@ export class Connection {
   }
 
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
-  send(member: Member, value: unknown): void {
+  send(member: Member, value: unknown, sendId: number): void {
     if (this.state !== "open") {
       member.post(this.errorFrame(member.id, wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages.")));
       return;
@@ -122,7 +146,8 @@ export class Connection {
       member.post(this.errorFrame(member.id, wireError("socket-error", messageOf(cause), cause)));
       return;
     }
-    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded } : this.toOutgoing(encoded, member);
+    const from = { member, sendId };
+    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
     if (!item) return;
     this.outbox.push(item);
     this.pump();
@@ -170,15 +195,15 @@ export class Connection {
   }
 
   /** The queue item for an encoded message, or undefined (and an error to `member`) when it cannot go. */
-  private toOutgoing(encoded: Encoded, member: Member | undefined): Outgoing | undefined {
+  private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
+    const member = from.member;
     if (typeof encoded === "string") return { kind: "text", text: encoded };
     if (encoded.byteLength > CHUNK_SIZE && this.serialization !== "binary" && !this.chunksNonBinary()) {
       const error = wireError("message-too-big", `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`);
-      if (member) member.post(this.errorFrame(member.id, error));
-      else this.broadcastError(error);
+      member.post(this.errorFrame(member.id, error));
       return undefined;
     }
-    return { kind: "bytes", bytes: encoded, messageId: 0, next: 0 };
+    return { kind: "bytes", bytes: encoded, from, messageId: 0, next: 0 };
   }
 
   /** json above the chunk size reaches a sharedpeer as chunks; raw has no framing at all. */
@@ -201,7 +226,7 @@ export class Connection {
       const head = this.outbox[0] as Outgoing;
       if (head.kind === "pending") {
         flushBatch();
-        this.awaitEncode(head.promise);
+        this.awaitEncode(head.promise, head.from);
         return;
       }
       if (head.kind === "close") {
@@ -213,7 +238,7 @@ export class Connection {
       if (head.kind === "text") {
         flushBatch();
         this.outbox.shift();
-        this.host.post({ t: "rtc-send-text", ref: this.ref, text: head.text });
+        this.host.post({ t: "rtc-send-text", ref: this.ref, text: head.text, lowWater: this.lowWater() });
         this.posted += head.text.length;
         this.unsent += head.text.length;
         continue;
@@ -238,9 +263,26 @@ export class Connection {
     const frames = frameChunks(message.bytes, message.messageId, message.next, count);
     message.next += frames.sizes.length;
     if (message.next >= total) this.outbox.shift();
-    this.host.post({ t: "rtc-send", ref: this.ref, bytes: frames.bytes, sizes: frames.sizes }, [frames.bytes]);
+    this.host.post({ t: "rtc-send", ref: this.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [frames.bytes]);
     this.posted += frames.bytes.byteLength;
     this.unsent += frames.bytes.byteLength;
+    if (message.from) {
+      const length = message.bytes.byteLength;
+      this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * CHUNK_SIZE), total: length });
+    }
+  }
+
+  private lowWater(): number {
+    return this.outbox.length === 0 ? 0 : LOW_WATER;
+  }
+
+  /** `sentOut`: bytes the channel has sent in all; every mark it passed becomes a progress event. */
+  private reportSent(sentOut: number): void {
+    while (this.marks.length > 0 && (this.marks[0] as ProgressMark).end <= sentOut) {
+      const mark = this.marks.shift() as ProgressMark;
+      const progress = { direction: "send" as const, id: mark.from.sendId, bytes: mark.bytes, total: mark.total, done: mark.bytes === mark.total };
+      mark.from.member.post({ t: "conn-progress", member: mark.from.member.id, ref: this.ref, progress });
+    }
   }
 
   private postBytes(messages: Uint8Array[], total: number): void {
@@ -251,18 +293,18 @@ export class Connection {
       at += m.byteLength;
     }
     const sizes = messages.map((m) => m.byteLength);
-    this.host.post({ t: "rtc-send", ref: this.ref, bytes: out.buffer, sizes }, [out.buffer]);
+    this.host.post({ t: "rtc-send", ref: this.ref, bytes: out.buffer, sizes, lowWater: this.lowWater() }, [out.buffer]);
     this.posted += total;
     this.unsent += total;
   }
 
-  private awaitEncode(promise: Promise<Encoded>): void {
+  private awaitEncode(promise: Promise<Encoded>, from: Sender): void {
     this.waitingForEncode = true;
     promise.then(
       (encoded) => {
         this.waitingForEncode = false;
         if (this.state !== "open") return;
-        const item = this.toOutgoing(encoded, undefined);
+        const item = this.toOutgoing(encoded, from);
         if (item) this.outbox[0] = item;
         else this.outbox.shift();
         this.pump();
@@ -270,7 +312,7 @@ export class Connection {
       (cause: unknown) => {
         this.waitingForEncode = false;
         this.outbox.shift();
-        this.broadcastError(wireError("socket-error", `Could not encode a message: ${messageOf(cause)}`, cause));
+        from.member.post(this.errorFrame(from.member.id, wireError("socket-error", `Could not encode a message: ${messageOf(cause)}`, cause)));
         this.pump();
       },
     );
@@ -293,8 +335,14 @@ export class Connection {
       const frame = this.codec.decode(data);
       if (frame.kind === "close") return this.close();
       if (frame.kind === "chunk") {
+        const { messageId, total } = frame.chunk;
         const whole = this.reassembler.add(frame.chunk, performance.now());
-        if (!whole) return;
+        if (!whole) {
+          const so = this.reassembler.progressOf(messageId);
+          if (so && so.chunks % RECEIVE_PROGRESS_EVERY === 0) this.reportReceived(messageId, so.bytes, total * CHUNK_SIZE, false);
+          return;
+        }
+        this.reportReceived(messageId, whole.byteLength, whole.byteLength, true);
         value = this.codec.decodeAssembled(whole);
       } else {
         value = frame.value;
@@ -305,17 +353,22 @@ export class Connection {
     this.deliver(value);
   }
 
+  private reportReceived(id: number, bytes: number, total: number, done: boolean): void {
+    const progress = { direction: "receive" as const, id, bytes, total: Math.max(bytes, total), done };
+    for (const member of this.listeners()) member.post({ t: "conn-progress", member: member.id, ref: this.ref, progress });
+  }
+
+  private listeners(): Member[] {
+    return this.members().filter((m) => this.listening.get(m.id) !== "off");
+  }
+
   private deliver(data: unknown): void {
-    const targets = this.members().filter((m) => this.listening.get(m.id) !== "off");
+    const targets = this.listeners();
     targets.forEach((member, i) => {
       // The last recipient takes the buffer itself; the others get structured-clone copies.
       const transfer = i === targets.length - 1 && data instanceof ArrayBuffer ? [data] : undefined;
       member.post({ t: "conn-data", member: member.id, ref: this.ref, data }, transfer);
     });
-  }
-
-  private broadcastError(error: WireError): void {
-    for (const member of this.members()) member.post(this.errorFrame(member.id, error));
   }
 
   private errorFrame(member: MemberId, error: WireError): ToTab {

@@ -13,7 +13,7 @@ const memberRef = (extra: Check = () => true): Check => (f) => isString(f["membe
 
 const CHECKS: Record<string, Check> = {
   "visibility": (f) => typeof f["visible"] === "boolean",
-  "send": memberRef((f) => typeof f["chunked"] === "boolean"),
+  "send": memberRef((f) => Number.isInteger(f["sendId"])),
   "close": memberRef((f) => typeof f["flush"] === "boolean"),
   "subscribe": memberRef((f) => typeof f["on"] === "boolean"),
   "rtc-local-description": withRef((f) => isObject(f["sdp"])),

@@ -148,7 +148,7 @@ export class Hub implements PeerRegistry {
         const member = this.members.get(frame.member);
         const conn = this.connections.get(frame.ref);
         if (!member || member.tab !== tab || !conn || conn.state === "closed") return;
-        if (frame.t === "send") conn.send(member, frame.value);
+        if (frame.t === "send") conn.send(member, frame.value, frame.sendId);
         else if (frame.t === "close") conn.requestClose(frame.flush);
         else conn.setListening(member.id, frame.on);
         return;

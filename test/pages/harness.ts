@@ -65,6 +65,11 @@ function watchConnection(peerName: string, conn: AnyConnection, listen: boolean)
   conn.on("close", () => log.events.push("close"));
   conn.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
   if (listen) conn.on("data", (d: never) => log.data.push(d));
+  // sharedpeer only: progress of large messages, as "send|receive id bytes/total [done]".
+  const progress = (p: { direction: string; id: number; bytes: number; total: number; done: boolean }) =>
+    log.events.push(`progress:${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
+  conn.on("sendProgress", progress as never);
+  conn.on("receiveProgress", progress as never);
   return key;
 }
 
@@ -147,10 +152,10 @@ export function createHarness(Peer: PeerCtor) {
     received: async (key: string): Promise<Described[]> => Promise.all((connLog.get(key)?.data ?? []).map(describe)),
     receivedCount: (key: string) => connLog.get(key)?.data.length ?? 0,
     /** Sends the values produced by `make` (a function source, so values are built in the page). */
-    send(key: string, values: unknown[]) {
+    send(key: string, values: unknown[]): unknown[] {
       const c = conns.get(key);
       if (!c) throw new Error(`no connection ${key}`);
-      for (const v of values) c.send(v);
+      return values.map((v) => c.send(v));
     },
     close(key: string, flush = false) {
       conns.get(key)?.close({ flush });

@@ -82,6 +82,12 @@ export class Reassembler {
     return expired;
   }
 
+  /** Chunks and bytes received so far of an unfinished message. */
+  progressOf(messageId: number): { chunks: number; bytes: number; total: number } | undefined {
+    const entry = this.pending.get(messageId);
+    return entry && { chunks: entry.parts.size, bytes: entry.bytes, total: entry.total };
+  }
+
   get size(): number {
     return this.pending.size;
   }

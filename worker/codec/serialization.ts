@@ -78,6 +78,9 @@ const json: Codec = {
       if (looksLikeChunk(bytes)) return classify(decodeBinaryPack(bytes, { binaryViews: true }));
       frame = utf8.decode(bytes);
     }
+    // peerjs 1.5.5 sends `undefined` as an empty frame (JSON.stringify gives undefined, which
+    // TextEncoder encodes as ""): deliver it as undefined, not as an undecodable message.
+    if (frame === "") return { kind: "data", value: undefined };
     return classify(parseJson(frame));
   },
   decodeAssembled: (bytes) => parseJson(utf8.decode(bytes)),
