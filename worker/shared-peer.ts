@@ -15,6 +15,13 @@ import type { TabRecord } from "./tab.js";
 const SHAREDPEER_WIRE_VERSION = 1;
 /** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
 const REATTACH_GRACE_MS = 1000;
+/**
+ * After losing the server, the peer reconnects by itself, keeping its id and token: the first try
+ * after 500 ms, then each delay doubles up to 30 s, every one jittered to 50–100% so that many
+ * clients of a restarted server do not come back in step.
+ */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
@@ -36,6 +43,8 @@ export class SharedPeer implements ConnectionOwner {
   private socket: SignallingSocket | undefined;
   private everOpened = false;
   private reattachTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay = RETRY_FIRST_MS;
   /** Frames sent while there is no socket yet (the id is still being fetched). */
   private readonly unsent: ClientMessage[] = [];
 
@@ -69,6 +78,7 @@ export class SharedPeer implements ConnectionOwner {
     if (this.state === "destroyed") return;
     this.state = "destroyed";
     clearTimeout(this.reattachTimer);
+    clearTimeout(this.retryTimer);
     for (const conn of [...this.connections.values()]) conn.close();
     this.socket?.close();
     this.socket = undefined;
@@ -77,18 +87,17 @@ export class SharedPeer implements ConnectionOwner {
     this.registry.peerEnded(this);
   }
 
+  /** Closes the socket on request: no automatic reconnection until `reconnect()`. */
   disconnect(): void {
-    if (this.state === "disconnected" || this.state === "destroyed") return;
-    this.state = "disconnected";
-    clearTimeout(this.reattachTimer);
-    this.socket?.close();
-    this.socket = undefined;
-    const id = this.id ?? "";
-    this.broadcast((member) => ({ t: "peer-disconnected", member, id }));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.goOffline();
   }
 
   reconnect(): void {
     if (this.state !== "disconnected") return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.state = "connecting";
     this.log(3, `reconnecting to the server as ${this.id ?? "a new id"}`);
     this.start();
@@ -97,6 +106,14 @@ export class SharedPeer implements ConnectionOwner {
   connect(caller: Member, remoteId: string, s: ConnectSettings): void {
     const host = caller.tab;
     const conn = this.createConnection(remoteId, s.connectionId, s.label, s.metadata, s.serialization, s.reliable, "offerer", host);
+    if (this.state === "disconnected" || this.state === "destroyed") {
+      // As 1.5.5: no new connection without the server (reconnect() first). Only the caller knew of it.
+      const error = wireError("disconnected", "Cannot connect to new Peer after disconnecting from server.");
+      conn.addMember(caller, false);
+      caller.post({ t: "peer-error", member: caller.id, error });
+      conn.close(error);
+      return;
+    }
     for (const member of this.members.values()) conn.addMember(member, false);
     host.post({ t: "rtc-create", ref: conn.ref, config: this.settings.config, label: conn.label, reliable: conn.reliable });
   }
@@ -181,10 +198,8 @@ export class SharedPeer implements ConnectionOwner {
 
   private openSocket(): void {
     const id = this.id as string;
-    let connected = false;
     const socket = new SignallingSocket(socketUrl(this.settings, id, this.settings.token), this.settings.pingInterval, {
       onConnected: () => {
-        connected = true;
         for (const frame of this.unsent.splice(0)) socket.send(frame);
         // The server answers a new registration at once; silence means it re-attached our token.
         this.reattachTimer = setTimeout(() => this.markOpen(), REATTACH_GRACE_MS);
@@ -194,15 +209,47 @@ export class SharedPeer implements ConnectionOwner {
       onClosed: (expected) => {
         if (expected || this.socket !== socket) return;
         this.socket = undefined;
-        if (!connected && !this.everOpened) {
+        if (this.state === "destroyed" || this.state === "disconnected") return;
+        if (!this.everOpened) {
           this.abort("server-error", `Could not reach the PeerServer at ${this.settings.host}:${this.settings.port}.`);
-        } else if (this.state !== "disconnected" && this.state !== "destroyed") {
+        } else if (this.retrying()) {
+          this.state = "disconnected";
+          this.scheduleRetry();
+        } else {
+          // peerjs reports the loss as a `network` error; then we heal instead of staying down.
           this.emitError(wireError("network", "Lost connection to server."));
-          this.disconnect();
+          this.goOffline();
+          this.scheduleRetry();
         }
       },
     });
     this.socket = socket;
+  }
+
+  private goOffline(): void {
+    if (this.state === "disconnected" || this.state === "destroyed") return;
+    this.state = "disconnected";
+    clearTimeout(this.reattachTimer);
+    this.socket?.close();
+    this.socket = undefined;
+    const id = this.id ?? "";
+    this.broadcast((member) => ({ t: "peer-disconnected", member, id }));
+  }
+
+  private retrying(): boolean {
+    return this.retryDelay > RETRY_FIRST_MS;
+  }
+
+  private scheduleRetry(): void {
+    const delay = this.retryDelay * (0.5 + Math.random() / 2);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    this.log(2, `lost the server; trying again in ${Math.round(delay)} ms`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.state !== "disconnected") return;
+      this.state = "connecting";
+      this.openSocket();
+    }, delay);
   }
 
   private signal(message: ClientMessage): void {
@@ -215,6 +262,7 @@ export class SharedPeer implements ConnectionOwner {
     if (this.state !== "connecting" || this.id === null) return;
     this.state = "open";
     this.everOpened = true;
+    this.retryDelay = RETRY_FIRST_MS;
     const id = this.id;
     this.log(3, `open as ${id}`);
     this.broadcast((member) => ({ t: "peer-open", member, id }));
