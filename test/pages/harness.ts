@@ -35,6 +35,8 @@ type PeerCtor = new (...args: unknown[]) => AnyPeer;
 interface Recorded {
   events: string[];
   data: unknown[];
+  /** sharedpeer only: "send|receive:id:bytes/total[:done]" per progress event. */
+  progress: string[];
 }
 
 const peers = new Map<string, AnyPeer>();
@@ -59,15 +61,14 @@ function errorText(e: unknown): string {
 function watchConnection(peerName: string, conn: AnyConnection, listen: boolean): string {
   const key = `${peerName}/${conn.connectionId}`;
   conns.set(key, conn);
-  const log: Recorded = { events: [], data: [] };
+  const log: Recorded = { events: [], data: [], progress: [] };
   connLog.set(key, log);
   conn.on("open", () => log.events.push("open"));
   conn.on("close", () => log.events.push("close"));
   conn.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
   if (listen) conn.on("data", (d: never) => log.data.push(d));
-  // sharedpeer only: progress of large messages, as "send|receive id bytes/total [done]".
   const progress = (p: { direction: string; id: number; bytes: number; total: number; done: boolean }) =>
-    log.events.push(`progress:${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
+    log.progress.push(`${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
   conn.on("sendProgress", progress as never);
   conn.on("receiveProgress", progress as never);
   return key;
@@ -92,7 +93,7 @@ export function createHarness(Peer: PeerCtor) {
     async newPeer(name: string, args: unknown[], options: { wait?: boolean; listen?: boolean } = {}): Promise<string> {
       const peer = new Peer(...args);
       peers.set(name, peer);
-      const log: Recorded = { events: [], data: [] };
+      const log: Recorded = { events: [], data: [], progress: [] };
       peerLog.set(name, log);
       peer.on("open", (id: never) => log.events.push(`open:${id as string}`));
       peer.on("close", () => log.events.push("close"));
@@ -137,11 +138,17 @@ export function createHarness(Peer: PeerCtor) {
       }, `${key} open`),
     waitEvent: (key: string, event: string, ms?: number) =>
       until(() => (connLog.get(key)?.events.some((e) => e.startsWith(event)) ? true : undefined), `${key} ${event}`, ms),
+    /** Waits until peer `name` had `count` events starting with `event` (a second `open:`, say). */
+    waitPeerEvents: (name: string, event: string, count: number, ms?: number) =>
+      until(() => ((peerLog.get(name)?.events.filter((e) => e.startsWith(event)).length ?? 0) >= count ? true : undefined), `${count}× ${name} ${event}`, ms),
     waitPeerEvent: (name: string, event: string, ms?: number) =>
       until(() => peerLog.get(name)?.events.find((e) => e.startsWith(event)), `${name} ${event}`, ms),
     waitData: (key: string, count: number, ms?: number) =>
       until(() => ((connLog.get(key)?.data.length ?? 0) >= count ? true : undefined), `${count} messages on ${key}`, ms),
     connEvents: (key: string) => connLog.get(key)?.events ?? [],
+    progress: (key: string) => connLog.get(key)?.progress ?? [],
+    waitProgress: (key: string, entry: string, ms?: number) =>
+      until(() => (connLog.get(key)?.progress.includes(entry) ? true : undefined), `${key} progress ${entry}`, ms),
     connInfo(key: string) {
       const c = conns.get(key);
       if (!c) return null;
