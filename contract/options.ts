@@ -13,7 +13,24 @@ export interface PeerSettings {
   readonly debug: LogLevel;
   /** false: this Peer object is never shared with another tab. */
   readonly share: boolean;
+  readonly limits: ReceiveLimits;
 }
+
+/** Bounds on what a remote peer can make us hold; a breach is an error on that connection. */
+export interface ReceiveLimits {
+  /** Largest message accepted once reassembled, in bytes (default 256 MiB). */
+  readonly maxMessageBytes: number;
+  /** Bytes one connection may hold in unfinished chunked messages (default 256 MiB). */
+  readonly maxPendingBytes: number;
+  /** ms an unfinished chunked message may wait for its next chunk (default 30 000). */
+  readonly chunkTimeout: number;
+}
+
+export const DEFAULT_RECEIVE_LIMITS: ReceiveLimits = {
+  maxMessageBytes: 256 * 1024 * 1024,
+  maxPendingBytes: 256 * 1024 * 1024,
+  chunkTimeout: 30_000,
+};
 
 /** 0 nothing, 1 errors, 2 warnings, 3 everything (peerjs LogLevel). */
 export type LogLevel = 0 | 1 | 2 | 3;

@@ -12,7 +12,7 @@ export { PeerError, type PeerErrorType } from "./peer-error.js";
 export { hubStats } from "./hub-stats.js";
 export type { PeerOptions, ConnectOptions, WorkerModeOption } from "./options.js";
 export type { LogFunction } from "./logger.js";
-export type { SerializationName, LogLevel } from "../contract/options.js";
+export type { SerializationName, LogLevel, ReceiveLimits } from "../contract/options.js";
 export type { WorkerMode, HubStats } from "../contract/worker-api.js";
 export type { TransferProgress } from "../contract/tab-frames.js";
 export { Peer as default } from "./peer.js";

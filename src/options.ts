@@ -1,4 +1,4 @@
-import { serverOrigin, type PeerSettings, type SerializationName } from "../contract/options.js";
+import { DEFAULT_RECEIVE_LIMITS, serverOrigin, type PeerSettings, type ReceiveLimits, type SerializationName } from "../contract/options.js";
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 
@@ -41,6 +41,8 @@ export interface PeerOptions {
   workerUrl?: string | URL;
   /** Tabs asking for the same id, server and key share one peer (default true). */
   share?: boolean;
+  /** Bounds on what a remote can make this peer hold (defaults: 256 MiB, 256 MiB, 30 s). */
+  limits?: Partial<ReceiveLimits>;
 }
 
 /** Options of `peer.connect(id, options)`. */
@@ -127,5 +129,6 @@ export function resolveSettings(options: PeerOptions, page: Location | undefined
     config: options.config ?? DEFAULT_CONFIG,
     debug: toLogLevel(options.debug),
     share: options.share ?? true,
+    limits: { ...DEFAULT_RECEIVE_LIMITS, ...options.limits },
   };
 }

@@ -71,6 +71,8 @@ export class Connection {
   private unsent = 0;
   private waitingForEncode = false;
   private readonly marks: ProgressMark[] = [];
+  /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
+  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -83,7 +85,7 @@ export class Connection {
     readonly reliable: boolean,
     readonly role: Role,
     readonly host: TabRecord,
-    limits: ReassemblyLimits,
+    private readonly limits: ReassemblyLimits,
   ) {
     this.codec = codecFor(serialization);
     this.reassembler = new Reassembler(limits);
@@ -167,6 +169,7 @@ export class Connection {
     this.state = "closed";
     this.outbox.length = 0;
     this.reassembler.clear();
+    clearTimeout(this.chunkTimer);
     this.host.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
       if (error) member.post(this.errorFrame(member.id, error));
@@ -338,6 +341,7 @@ export class Connection {
         const { messageId, total } = frame.chunk;
         const whole = this.reassembler.add(frame.chunk, performance.now());
         if (!whole) {
+          this.watchChunks();
           const so = this.reassembler.progressOf(messageId);
           if (so && so.chunks % RECEIVE_PROGRESS_EVERY === 0) this.reportReceived(messageId, so.bytes, total * CHUNK_SIZE, false);
           return;
@@ -351,6 +355,19 @@ export class Connection {
       return this.fail("connection-closed", `Undecodable data from ${this.remoteId}: ${messageOf(cause)}`, cause);
     }
     this.deliver(value);
+  }
+
+  private watchChunks(): void {
+    if (this.chunkTimer !== undefined) return;
+    this.chunkTimer = setTimeout(() => {
+      this.chunkTimer = undefined;
+      const expired = this.reassembler.expire(performance.now());
+      if (expired.length > 0) {
+        this.fail("connection-closed", `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`);
+      } else if (this.reassembler.size > 0) {
+        this.watchChunks();
+      }
+    }, this.limits.idleTimeout / 2);
   }
 
   private reportReceived(id: number, bytes: number, total: number, done: boolean): void {

@@ -4,7 +4,6 @@ import type { ConnectSettings, LogLevel, PeerSettings, WireSerialization } from 
 import type { ClientMessage, OfferPayload, ServerMessage } from "../contract/server-messages.js";
 import type { ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
-import { DEFAULT_REASSEMBLY_LIMITS } from "./codec/reassembler.js";
 import { Connection, type ConnectionOwner, type Role } from "./connection.js";
 import type { Member } from "./member.js";
 import { idUrl, peersUrl, socketUrl } from "./server-url.js";
@@ -354,7 +353,9 @@ export class SharedPeer implements ConnectionOwner {
     role: Role,
     host: TabRecord,
   ): Connection {
-    const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, DEFAULT_REASSEMBLY_LIMITS);
+    const { maxMessageBytes, maxPendingBytes, chunkTimeout } = this.settings.limits;
+    const limits = { maxMessageBytes, maxPendingBytes, idleTimeout: chunkTimeout };
+    const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, limits);
     this.connections.set(conn.ref, conn);
     this.registry.addConnection(conn);
     return conn;
