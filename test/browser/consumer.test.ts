@@ -1,22 +1,70 @@
 /**
  * sharedpeer as an app gets it: `npm pack`, installed from the tarball into a fresh Vite app, in
  * Vite dev (dependency pre-bundling) and in a production build. The worker must be found and shared
- * with no configuration in the app.
+ * with no configuration in the app. The app's test side uses `sharedpeer/testing` from the tarball,
+ * and its TypeScript checks the published types.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from "vite";
-import { launchChromium, newUser } from "../../testing/browser.js";
-import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
+import type * as Testing from "../../testing/index.js";
 
 const repo = new URL("../..", import.meta.url).pathname;
+
+/**
+ * Puts the tarball's files where npm puts them (node_modules/sharedpeer). Its dependencies, and the
+ * app's tools (vite, typescript, playwright-core, peer), are linked from this repo's node_modules:
+ * the registry is out of reach in the test's network namespace, and npm cannot resolve offline.
+ */
+function installTarball(tarball: string, into: string): void {
+  mkdirSync(into, { recursive: true });
+  execFileSync("tar", ["xzf", tarball, "-C", into, "--strip-components=1"]);
+  const manifest = JSON.parse(readFileSync(join(into, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  for (const name of [...Object.keys(manifest.dependencies), "vite", "typescript", "playwright-core", "peer"]) {
+    const link = join(into, "..", name);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(repo, "node_modules", name), link, "dir");
+  }
+}
+
+/** An app's use of the public API, with the misuses its types must reject. */
+const TYPES = `
+import Peer, { Peer as NamedPeer, DataConnection, PeerError, hubStats, type PeerOptions, type HubStats, type TransferProgress } from "sharedpeer";
+const options: PeerOptions = { host: "127.0.0.1", port: 9000, debug: true, worker: "auto", share: true, limits: { chunkTimeout: 10_000 } };
+const peer: NamedPeer = new Peer("alice", options);
+new Peer(options);
+new Peer();
+peer.on("open", (id: string) => id.toUpperCase());
+peer.on("connection", (conn: DataConnection, metadata: unknown) => conn.on("data", (d: unknown) => [d, metadata]));
+peer.on("error", (err: PeerError) => err.type === "unavailable-id");
+const conn: DataConnection = peer.connect("bob", { serialization: "json", reliable: true, metadata: { a: 1 } });
+peer.connect("bob", "binary", { a: 1 });
+const sendId: number = conn.send({ any: "thing" });
+conn.on("sendProgress", (p: TransferProgress) => p.id === sendId && p.bytes <= p.total);
+conn.close({ flush: true });
+const stats: Promise<HubStats> = hubStats(peer);
+const ids: Promise<string[]> = peer.listAllPeers();
+void [stats, ids, peer.mode satisfies "shared" | "dedicated" | "inline", conn.peerConnection, conn.dataChannel];
+// @ts-expect-error: serialization names are checked
+peer.connect("bob", { serialization: "msgpack" });
+// @ts-expect-error: not a Peer event
+peer.on("opened", () => {});
+// @ts-expect-error: open passes the id, a string
+peer.on("open", (id: number) => id);
+// @ts-expect-error: error types are a closed union
+const bad: PeerError["type"] = "oops";
+// @ts-expect-error: the worker mode is one of four
+new Peer({ worker: "service" });
+void bad;
+`;
 let app: string;
-let server: RunningPeerServer;
+let server: Testing.RunningPeerServer;
 let browser: Browser;
+let testing: typeof Testing;
 
 const MAIN = `
 import { Peer } from "sharedpeer";
@@ -37,17 +85,18 @@ window.send = (to, text) => {
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "sharedpeer-consumer-"));
   const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", app], { cwd: repo, encoding: "utf8" }).trim().split("\n").pop()!;
-  const viteVersion = (JSON.parse(readFileSync(join(repo, "node_modules/vite/package.json"), "utf8")) as { version: string }).version;
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { sharedpeer: "0.x" } }));
+  installTarball(join(app, packed), join(app, "node_modules/sharedpeer"));
+  writeFileSync(join(app, "types.ts"), TYPES);
   writeFileSync(
-    join(app, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { sharedpeer: `file:./${packed}`, vite: viteVersion } }),
+    join(app, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "ESNext", moduleResolution: "Bundler", target: "ES2022", lib: ["ES2022", "DOM"], types: [] }, files: ["types.ts"] }),
   );
   writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="/main.js"></script>`);
   writeFileSync(join(app, "main.js"), MAIN);
-  // The registry is out of reach in the test namespace: everything comes from npm's cache, filled by `npm ci`.
-  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app, stdio: "inherit" });
-  server = await startPeerServer();
-  browser = await launchChromium();
+  testing = (await import(join(app, "node_modules/sharedpeer/dist/testing/index.js"))) as typeof Testing;
+  server = await testing.startPeerServer();
+  browser = await testing.launchChromium();
 }, 180_000);
 
 afterAll(async () => {
@@ -64,7 +113,7 @@ async function events(page: Page, count: number): Promise<string[]> {
 /** Two tabs of one user take the same id (shared), a second user sends to it. */
 async function checkApp(origin: string): Promise<void> {
   const id = `shared-${Math.random().toString(36).slice(2, 8)}`;
-  const users: BrowserContext[] = [await newUser(browser), await newUser(browser)];
+  const users: BrowserContext[] = [await testing.newUser(browser), await testing.newUser(browser)];
   try {
     const url = (peerId: string) => `${origin}/?id=${peerId}&port=${server.port}`;
     const tab1 = await users[0]!.newPage();
@@ -84,6 +133,10 @@ async function checkApp(origin: string): Promise<void> {
     await Promise.all(users.map((u) => u.close()));
   }
 }
+
+test("the published types accept the peerjs API and reject misuse", () => {
+  execFileSync(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
+});
 
 test("installed from the tarball, in Vite dev: the worker is found and shared", async () => {
   const dev: ViteDevServer = await createServer({ root: app, configFile: false, logLevel: "error", server: { host: "127.0.0.1", port: 0, hmr: false } });
