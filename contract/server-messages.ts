@@ -1,5 +1,8 @@
 /** PeerServer frames (protocol.md §1.5, §2.4). */
 
+/** Marks sharedpeer in OFFER/ANSWER payloads (`sharedpeer: 1`); official peers ignore unknown fields. */
+export const SHAREDPEER_WIRE_VERSION = 1;
+
 export interface OfferPayload {
   readonly sdp: RTCSessionDescriptionInit;
   readonly type: "data" | "media";

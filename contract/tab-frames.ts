@@ -14,7 +14,18 @@ export interface ConnectionInfo {
   readonly open: boolean;
 }
 
-/** Per-connection events, delivered to one Peer object (member). */
+/** What every tab learns about a media call when it appears. */
+export interface CallInfo {
+  readonly ref: ConnRef;
+  readonly connectionId: string;
+  readonly remoteId: string;
+  readonly metadata: unknown;
+}
+
+/**
+ * Per-connection events, delivered to one Peer object (member). Media calls use the same ones
+ * (open, error, closed, ice state) under their own ref.
+ */
 export type ConnectionEvent =
   | { readonly t: "conn-open"; readonly member: MemberId; readonly ref: ConnRef }
   | { readonly t: "conn-data"; readonly member: MemberId; readonly ref: ConnRef; readonly data: unknown }
@@ -44,7 +55,11 @@ export type PeerEvent =
   /** The worker ended this member (fatal error before open, or the peer was destroyed). */
   | { readonly t: "peer-closed"; readonly member: MemberId }
   /** `incoming`: emit `connection`; otherwise the connection was placed by another tab and only joins `connections`. */
-  | { readonly t: "conn-added"; readonly member: MemberId; readonly conn: ConnectionInfo; readonly incoming: boolean };
+  | { readonly t: "conn-added"; readonly member: MemberId; readonly conn: ConnectionInfo; readonly incoming: boolean }
+  /** `incoming`: emit `call`; otherwise another tab placed it. */
+  | { readonly t: "call-added"; readonly member: MemberId; readonly call: CallInfo; readonly incoming: boolean }
+  /** An incoming call was answered; `here`: by this member's tab, which hosts it. */
+  | { readonly t: "call-answered"; readonly member: MemberId; readonly ref: ConnRef; readonly here: boolean };
 
 /** Requests to the tab's RTC host: it owns the RTCPeerConnection behind `ref`. */
 export type RtcCommand =
@@ -54,6 +69,15 @@ export type RtcCommand =
       readonly config: RTCConfiguration;
       readonly label: string;
       readonly reliable: boolean;
+      /** Present for the answering side. */
+      readonly offer?: RTCSessionDescriptionInit;
+    }
+  /** A media call's RTCPeerConnection: the tab holds its stream and sdpTransform under `connectionId`. */
+  | {
+      readonly t: "rtc-create-media";
+      readonly ref: ConnRef;
+      readonly connectionId: string;
+      readonly config: RTCConfiguration;
       /** Present for the answering side. */
       readonly offer?: RTCSessionDescriptionInit;
     }

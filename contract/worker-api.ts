@@ -1,4 +1,4 @@
-import type { MemberId, TabId } from "./ids.js";
+import type { ConnRef, MemberId, TabId } from "./ids.js";
 import type { ConnectSettings, PeerSettings } from "./options.js";
 
 /** Snapshot of the hub's bookkeeping, so tests and debugging can prove nothing leaked. */
@@ -33,6 +33,10 @@ export interface WorkerApi {
   /** The member's Peer object is destroyed; the shared peer ends with its last member. */
   detach(member: MemberId): void;
   connect(member: MemberId, remoteId: string, settings: ConnectSettings): void;
+  /** A media call; the caller's tab hosts it and holds the stream. */
+  call(member: MemberId, remoteId: string, connectionId: string, metadata: unknown): void;
+  /** Answers an incoming call from this member's tab, which then hosts it; the first answer wins. */
+  answer(member: MemberId, ref: ConnRef): void;
   disconnect(member: MemberId): void;
   reconnect(member: MemberId): void;
   listAllPeers(member: MemberId): Promise<string[]>;

@@ -1,9 +1,9 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
-import type { HubStats } from "../contract/worker-api.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
 import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
+import { connectionInternals, peerInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
@@ -38,9 +38,6 @@ export interface ConnectionSeed {
   readonly serialization: SerializationName | WireSerialization;
   readonly reliable: boolean;
 }
-
-/** @internal Package-private hooks, kept off the public surface. */
-export const connectionInternals = Symbol("sharedpeer.connection");
 
 export interface ConnectionInternals {
   /** The worker knows this connection now: frames can flow. */
@@ -258,12 +255,4 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
     provider?.[peerInternals].forget(this);
     this.emit("close");
   }
-}
-
-/** @internal Hooks of Peer used by DataConnection. */
-export const peerInternals = Symbol("sharedpeer.peer");
-
-export interface PeerInternals {
-  forget(conn: DataConnection): void;
-  stats(): Promise<HubStats>;
 }

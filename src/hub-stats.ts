@@ -1,5 +1,5 @@
 import type { HubStats } from "../contract/worker-api.js";
-import { peerInternals } from "./data-connection.js";
+import { peerInternals } from "./internals.js";
 import type { Peer } from "./peer.js";
 
 /**

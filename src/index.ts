@@ -8,6 +8,7 @@
  */
 export { Peer, type PeerEvents } from "./peer.js";
 export { DataConnection, type DataConnectionEvents } from "./data-connection.js";
+export { MediaConnection, type MediaConnectionEvents, type CallOptions } from "./media-connection.js";
 export { PeerError, type PeerErrorType } from "./peer-error.js";
 export { hubStats } from "./hub-stats.js";
 export type { PeerOptions, ConnectOptions, WorkerModeOption } from "./options.js";

@@ -1,10 +1,12 @@
 import { EventEmitter } from "eventemitter3";
 import { newConnectionId, randomToken, type MemberId } from "../contract/ids.js";
 import { toWireSerialization, type ConnectSettings, type PeerSettings, type SerializationName } from "../contract/options.js";
-import type { ConnectionInfo } from "../contract/tab-frames.js";
+import type { CallInfo, ConnectionInfo } from "../contract/tab-frames.js";
 import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
-import { connectionInternals, DataConnection, peerInternals, type PeerInternals } from "./data-connection.js";
+import { DataConnection } from "./data-connection.js";
+import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
+import { MediaConnection, type CallOptions } from "./media-connection.js";
 import { Logger } from "./logger.js";
 import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
 import { PeerError, toPeerError } from "./peer-error.js";
@@ -16,6 +18,8 @@ export interface PeerEvents {
   open: (id: string) => void;
   /** A remote peer connected to us; fires in every tab attached to the peer. */
   connection: (conn: DataConnection, metadata: unknown) => void;
+  /** A remote peer calls us; fires in every tab; the first `answer()` hosts the call. */
+  call: (call: MediaConnection) => void;
   /** Lost the server (or `disconnect()`); connections keep working. */
   disconnected: (id: string) => void;
   /** This Peer object is destroyed. */
@@ -24,6 +28,7 @@ export interface PeerEvents {
 }
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
+type AnyConnection = DataConnection | MediaConnection;
 
 const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
 
@@ -46,9 +51,12 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly settings: PeerSettings;
   private readonly ready: Promise<WorkerLink | undefined>;
   private pickedMode: WorkerMode;
-  private readonly conns = new Map<string, DataConnection[]>();
-  /** Connections this object placed, waiting for the worker to know them. */
-  private readonly placing = new Map<string, DataConnection>();
+  private readonly conns = new Map<string, AnyConnection[]>();
+  /** Connections and calls this object placed, waiting for the worker to know them. */
+  private readonly placing = new Map<string, AnyConnection>();
+  private readonly byRef = new Map<number, AnyConnection>();
+  /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
+  private ownDisconnects = 0;
   /** The options this Peer was made with. */
   readonly options: PeerOptions;
 
@@ -94,9 +102,9 @@ export class Peer extends EventEmitter<PeerEvents> {
     return this.pickedMode;
   }
 
-  /** Remote id → live connections; the same in every tab attached to this peer. */
-  get connections(): Record<string, DataConnection[]> {
-    const out: Record<string, DataConnection[]> = {};
+  /** Remote id → live connections and calls; the same in every tab attached to this peer. */
+  get connections(): Record<string, AnyConnection[]> {
+    const out: Record<string, AnyConnection[]> = {};
     for (const [remote, list] of this.conns) out[remote] = [...list];
     return out;
   }
@@ -141,13 +149,58 @@ export class Peer extends EventEmitter<PeerEvents> {
     return conn;
   }
 
-  getConnection(peerId: string, connectionId: string): DataConnection | null {
+  /**
+   * Calls `peer` with `stream`; this tab hosts the call. Returns at once; listen for `stream`.
+   *
+   * @example
+   * const call = peer.call("bob", await navigator.mediaDevices.getUserMedia({ video: true }));
+   * call.on("stream", (remote) => (video.srcObject = remote));
+   */
+  call(peer: string, stream: MediaStream, options: CallOptions = {}): MediaConnection {
+    if (typeof peer !== "string" || peer === "") throw new TypeError("call() needs the remote peer's id");
+    if (typeof MediaStream !== "undefined" && !(stream instanceof MediaStream)) throw new TypeError("call() needs a MediaStream");
+    const connectionId = `mc_${randomToken()}`;
+    const call = new MediaConnection({ provider: this, member: this.member, remoteId: peer, connectionId, metadata: options.metadata });
+    call.localStream = stream;
+    if (this.state === "disconnected" || this.state === "destroyed") {
+      const error = new PeerError("disconnected", "Cannot call a peer after disconnecting from the server.");
+      setTimeout(() => {
+        this.emit("error", error);
+        call.emit("error", error);
+        call.close();
+      }, 0);
+      return call;
+    }
+    this.placing.set(connectionId, call);
+    this.track(call);
+    void this.ready
+      .then((link) => {
+        if (!link) return;
+        call[connectionInternals].provide(link, stream, options.sdpTransform);
+        return link.api.call(this.member, peer, connectionId, options.metadata);
+      })
+      .catch((e: unknown) => {
+        call.emit("error", toPeerError(e, "webrtc"));
+        call.close();
+      });
+    return call;
+  }
+
+  getConnection(peerId: string, connectionId: string): AnyConnection | null {
     return this.conns.get(peerId)?.find((c) => c.connectionId === connectionId) ?? null;
   }
 
-  /** Closes the shared signalling socket: every tab of this peer gets `disconnected`. */
+  /**
+   * Closes the shared signalling socket: every tab of this peer gets `disconnected`. As in 1.5.5,
+   * this object is disconnected when the call returns; the other tabs learn it from the worker.
+   */
   disconnect(): void {
     if (this.state === "disconnected" || this.state === "destroyed") return;
+    const id = this.currentId ?? this.requestedId ?? "";
+    this.ownDisconnects++;
+    this.state = "disconnected";
+    this.currentId = null;
+    this.emit("disconnected", id);
     void this.ready.then((link) => link?.api.disconnect(this.member));
   }
 
@@ -228,7 +281,11 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.emit("open", frame.id);
         return;
       case "peer-disconnected":
-        if (this.state === "destroyed") return;
+        if (this.ownDisconnects > 0) {
+          this.ownDisconnects--;
+          return;
+        }
+        if (this.state === "destroyed" || this.state === "disconnected") return;
         this.state = "disconnected";
         this.currentId = null;
         this.emit("disconnected", frame.id);
@@ -243,6 +300,14 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "conn-added":
         this.connectionAdded(link, frame.conn, frame.incoming);
         return;
+      case "call-added":
+        this.callAdded(link, frame.call, frame.incoming);
+        return;
+      case "call-answered": {
+        const call = this.byRef.get(frame.ref);
+        if (call instanceof MediaConnection) call[connectionInternals].answered(frame.here);
+        return;
+      }
       case "log":
         this.logger.log(frame.level === 0 ? 3 : frame.level, ...frame.args);
         return;
@@ -259,11 +324,10 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
   }
 
-  private readonly byRef = new Map<number, DataConnection>();
-
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    let conn = this.placing.get(info.connectionId);
+    const placed = this.placing.get(info.connectionId);
     this.placing.delete(info.connectionId);
+    let conn = placed instanceof DataConnection ? placed : undefined;
     if (!conn) {
       conn = new DataConnection({
         provider: this,
@@ -282,13 +346,26 @@ export class Peer extends EventEmitter<PeerEvents> {
     conn[connectionInternals].bind(link, info);
   }
 
-  private track(conn: DataConnection): void {
+  private callAdded(link: WorkerLink, info: CallInfo, incoming: boolean): void {
+    const placed = this.placing.get(info.connectionId);
+    this.placing.delete(info.connectionId);
+    let call = placed instanceof MediaConnection ? placed : undefined;
+    if (!call) {
+      call = new MediaConnection({ provider: this, member: this.member, remoteId: info.remoteId, connectionId: info.connectionId, metadata: info.metadata });
+      this.track(call);
+    }
+    this.byRef.set(info.ref, call);
+    call[connectionInternals].bind(link, info.ref);
+    if (incoming) this.emit("call", call);
+  }
+
+  private track(conn: AnyConnection): void {
     const list = this.conns.get(conn.peer) ?? [];
     list.push(conn);
     this.conns.set(conn.peer, list);
   }
 
-  private untrack(conn: DataConnection): void {
+  private untrack(conn: AnyConnection): void {
     const list = this.conns.get(conn.peer);
     if (list) {
       const rest = list.filter((c) => c !== conn);

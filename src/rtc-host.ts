@@ -12,6 +12,15 @@ interface Hosted {
   accepted: number;
 }
 
+export type SdpTransform = (sdp: string) => string;
+
+/** What the tab that hosts a media call holds for it. */
+export interface LocalMedia {
+  readonly stream: MediaStream | undefined;
+  readonly sdpTransform: SdpTransform | undefined;
+  onStream(stream: MediaStream): void;
+}
+
 let adapterLoaded: Promise<unknown> | undefined;
 
 /** webrtc-adapter patches globals, so it loads with the first connection, not with the import. */
@@ -26,11 +35,21 @@ function loadAdapter(): Promise<unknown> {
  */
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
+  private readonly media = new Map<string, LocalMedia>();
 
   constructor(private readonly post: Post) {}
 
   get size(): number {
     return this.hosted.size;
+  }
+
+  /** Before a call is placed or answered here: what the RTCPeerConnection for `connectionId` needs. */
+  provideMedia(connectionId: string, local: LocalMedia): void {
+    this.media.set(connectionId, local);
+  }
+
+  forgetMedia(connectionId: string): void {
+    this.media.delete(connectionId);
   }
 
   peerConnection(ref: ConnRef): RTCPeerConnection | null {
@@ -45,6 +64,8 @@ export class RtcHost {
     switch (command.t) {
       case "rtc-create":
         return this.create(command);
+      case "rtc-create-media":
+        return this.createMedia(command);
       case "rtc-remote-description":
         return this.step(command.ref, async (h) => {
           await h.pc.setRemoteDescription(command.sdp);
@@ -70,28 +91,50 @@ export class RtcHost {
 
   private create(command: Extract<RtcCommand, { t: "rtc-create" }>): void {
     const { ref } = command;
-    const pc = new RTCPeerConnection(command.config);
+    const hosted = this.open(ref, command.config);
+    if (command.offer) {
+      hosted.pc.ondatachannel = (event) => this.attachChannel(ref, hosted, event.channel);
+    } else {
+      this.attachChannel(ref, hosted, hosted.pc.createDataChannel(command.label, { ordered: command.reliable }));
+    }
+    this.negotiate(ref, hosted.pc, command.offer, undefined);
+  }
+
+  /** A media call this tab hosts: its stream and sdpTransform were handed over by `provideMedia`. */
+  private createMedia(command: Extract<RtcCommand, { t: "rtc-create-media" }>): void {
+    const { ref, connectionId } = command;
+    const local = this.media.get(connectionId);
+    const hosted = this.open(ref, command.config);
+    const { pc } = hosted;
+    const stream = local?.stream;
+    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    pc.ontrack = (event) => local?.onStream(event.streams[0] ?? new MediaStream([event.track]));
+    // peerjs pairs every call with a data channel: its closing ends the call at the far end.
+    if (command.offer) pc.ondatachannel = (event) => this.attachChannel(ref, hosted, event.channel);
+    else this.attachChannel(ref, hosted, pc.createDataChannel(connectionId));
+    this.negotiate(ref, pc, command.offer, local?.sdpTransform);
+  }
+
+  private open(ref: ConnRef, config: RTCConfiguration): Hosted {
+    const pc = new RTCPeerConnection(config);
     const hosted: Hosted = { pc, channel: undefined, steps: loadAdapter().then(() => undefined), accepted: 0 };
     this.hosted.set(ref, hosted);
     pc.onicecandidate = (event) => {
       if (event.candidate?.candidate) this.post({ t: "rtc-local-candidate", ref, candidate: event.candidate.toJSON() });
     };
     pc.oniceconnectionstatechange = () => this.post({ t: "rtc-ice-state", ref, state: pc.iceConnectionState });
-    if (command.offer) {
-      const offer = command.offer;
-      pc.ondatachannel = (event) => this.attachChannel(ref, hosted, event.channel);
-      this.step(ref, async () => {
-        await pc.setRemoteDescription(offer);
-        await pc.setLocalDescription(await pc.createAnswer());
-        this.post({ t: "rtc-local-description", ref, sdp: describe(pc) });
-      });
-    } else {
-      this.attachChannel(ref, hosted, pc.createDataChannel(command.label, { ordered: command.reliable }));
-      this.step(ref, async () => {
-        await pc.setLocalDescription(await pc.createOffer());
-        this.post({ t: "rtc-local-description", ref, sdp: describe(pc) });
-      });
-    }
+    return hosted;
+  }
+
+  /** Offer (no `offer` given) or answer, with the app's sdpTransform applied before it is set. */
+  private negotiate(ref: ConnRef, pc: RTCPeerConnection, offer: RTCSessionDescriptionInit | undefined, transform: SdpTransform | undefined): void {
+    this.step(ref, async () => {
+      if (offer) await pc.setRemoteDescription(offer);
+      const local = offer ? await pc.createAnswer() : await pc.createOffer();
+      if (transform && local.sdp) local.sdp = transform(local.sdp);
+      await pc.setLocalDescription(local);
+      this.post({ t: "rtc-local-description", ref, sdp: describe(pc) });
+    });
   }
 
   private attachChannel(ref: ConnRef, hosted: Hosted, channel: RTCDataChannel): void {

@@ -3,6 +3,7 @@ import type { ConnRef, MemberId } from "../contract/ids.js";
 import type { WireSerialization } from "../contract/options.js";
 import type { ConnectionInfo, RtcReport, ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
+import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
@@ -22,12 +23,11 @@ const BATCH_BYTES = 1024 * 1024;
 export type ConnectionState = "negotiating" | "open" | "closed";
 export type Role = "offerer" | "answerer";
 
-/** What a connection needs from its peer: signalling and bookkeeping. */
+/** What a connection or call needs from its peer: signalling and bookkeeping. */
 export interface ConnectionOwner {
   readonly members: ReadonlyMap<MemberId, Member>;
-  sendDescription(conn: Connection, sdp: RTCSessionDescriptionInit): void;
-  sendCandidate(conn: Connection, candidate: RTCIceCandidateInit): void;
-  forget(conn: Connection): void;
+  signal(message: ClientMessage): void;
+  forget(link: { readonly ref: ConnRef }): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
 }
 
@@ -59,6 +59,7 @@ type Listening = "undecided" | "on" | "off";
 
 /** One data connection: negotiation relay, send queue with backpressure, receive and decode. */
 export class Connection {
+  readonly kind = "data";
   state: ConnectionState = "negotiating";
   /** The remote is a sharedpeer: it takes large json messages and a top-level undefined. */
   remoteIsSharedpeer = false;
@@ -113,9 +114,9 @@ export class Connection {
   handleReport(report: RtcReport): void {
     switch (report.t) {
       case "rtc-local-description":
-        return this.owner.sendDescription(this, report.sdp);
+        return this.sendDescription(report.sdp);
       case "rtc-local-candidate":
-        return this.owner.sendCandidate(this, report.candidate);
+        return this.owner.signal({ type: "CANDIDATE", dst: this.remoteId, payload: { candidate: report.candidate, type: "data", connectionId: this.connectionId } });
       case "rtc-channel-open":
         return this.opened();
       case "rtc-channel-closed":
@@ -133,6 +134,40 @@ export class Connection {
       default:
         return assertNever(report);
     }
+  }
+
+  /** OFFER or ANSWER exactly as peerjs 1.5.5 sends them (protocol.md §2.4), plus our marker. */
+  private sendDescription(sdp: RTCSessionDescriptionInit): void {
+    const { remoteId: dst, connectionId } = this;
+    if (this.role === "answerer") {
+      this.owner.signal({ type: "ANSWER", dst, payload: { sdp, type: "data", connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
+      return;
+    }
+    const payload: OfferPayload = {
+      sdp,
+      type: "data",
+      connectionId,
+      ...(this.metadata === undefined ? {} : { metadata: this.metadata }),
+      label: this.label,
+      reliable: this.reliable,
+      serialization: this.serialization,
+      sharedpeer: SHAREDPEER_WIRE_VERSION,
+    };
+    this.owner.signal({ type: "OFFER", dst, payload });
+  }
+
+  /** The remote's ANSWER, or one of its ICE candidates. */
+  remoteDescription(sdp: RTCSessionDescriptionInit): void {
+    this.host.post({ t: "rtc-remote-description", ref: this.ref, sdp });
+  }
+
+  remoteCandidate(candidate: RTCIceCandidateInit): void {
+    this.host.post({ t: "rtc-remote-candidate", ref: this.ref, candidate });
+  }
+
+  /** Still negotiating: an EXPIRE for its remote means it will never open. */
+  get pending(): boolean {
+    return this.state === "negotiating";
   }
 
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */

@@ -5,9 +5,8 @@ import type { Batch, ToWorker } from "../contract/tab-frames.js";
 import type { HubStats, WorkerApi, WorkerMode } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
 import { assertNever } from "../contract/assert-never.js";
-import type { Connection } from "./connection.js";
 import { Member } from "./member.js";
-import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
+import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
 import { expose, type Endpoint } from "comlink";
@@ -21,7 +20,7 @@ export class Hub implements PeerRegistry {
   private readonly members = new Map<MemberId, Member>();
   private readonly sharedPeers = new Map<string, SharedPeer>();
   private readonly peers = new Set<SharedPeer>();
-  private readonly connections = new Map<ConnRef, Connection>();
+  private readonly connections = new Map<ConnRef, PeerLink>();
   /** Comlink endpoints, one per connected tab; closed when the tab is gone. */
   private readonly controls = new Set<Endpoint>();
   private nextRef = 1;
@@ -43,6 +42,9 @@ export class Hub implements PeerRegistry {
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
       connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings),
+      call: (member: MemberId, remoteId: string, connectionId: string, metadata: unknown) =>
+        this.memberOf(member).peer.call(this.memberOf(member), remoteId, connectionId, metadata),
+      answer: (member: MemberId, ref: ConnRef) => this.memberOf(member).peer.answer(this.memberOf(member), ref),
       disconnect: (member: MemberId) => this.memberOf(member).peer.disconnect(),
       reconnect: (member: MemberId) => this.memberOf(member).peer.reconnect(),
       listAllPeers: (member: MemberId) => this.memberOf(member).peer.listAllPeers(),
@@ -70,12 +72,12 @@ export class Hub implements PeerRegistry {
     return this.nextRef++ as ConnRef;
   }
 
-  addConnection(conn: Connection): void {
-    this.connections.set(conn.ref, conn);
+  addConnection(link: PeerLink): void {
+    this.connections.set(link.ref, link);
   }
 
-  removeConnection(conn: Connection): void {
-    this.connections.delete(conn.ref);
+  removeConnection(ref: ConnRef): void {
+    this.connections.delete(ref);
   }
 
   /** Incoming connections go to a visible tab if there is one, else to the newest tab (the likeliest to stay). */
@@ -148,9 +150,13 @@ export class Hub implements PeerRegistry {
         const member = this.members.get(frame.member);
         const conn = this.connections.get(frame.ref);
         if (!member || member.tab !== tab || !conn || conn.state === "closed") return;
-        if (frame.t === "send") conn.send(member, frame.value, frame.sendId);
-        else if (frame.t === "close") conn.requestClose(frame.flush);
-        else conn.setListening(member.id, frame.on);
+        if (frame.t === "close") {
+          if (conn.kind === "data") conn.requestClose(frame.flush);
+          else conn.close();
+        } else if (conn.kind === "data") {
+          if (frame.t === "send") conn.send(member, frame.value, frame.sendId);
+          else conn.setListening(member.id, frame.on);
+        }
         return;
       }
       case "rtc-local-description":

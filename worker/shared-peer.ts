@@ -5,13 +5,12 @@ import type { ClientMessage, OfferPayload, ServerMessage } from "../contract/ser
 import type { ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { Connection, type ConnectionOwner, type Role } from "./connection.js";
+import { MediaCall } from "./media-call.js";
 import type { Member } from "./member.js";
 import { idUrl, peersUrl, socketUrl } from "./server-url.js";
 import { SignallingSocket } from "./signalling-socket.js";
 import type { TabRecord } from "./tab.js";
 
-/** Marks sharedpeer in OFFER/ANSWER payloads; official peers ignore unknown fields. */
-const SHAREDPEER_WIRE_VERSION = 1;
 /** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
 const REATTACH_GRACE_MS = 1000;
 /**
@@ -24,11 +23,14 @@ const RETRY_MAX_MS = 30_000;
 
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
+/** A data connection or a media call: what the peer relays signalling to. */
+export type PeerLink = Connection | MediaCall;
+
 /** What a peer needs from the hub. */
 export interface PeerRegistry {
   newRef(): ConnRef;
-  addConnection(conn: Connection): void;
-  removeConnection(conn: Connection): void;
+  addConnection(link: PeerLink): void;
+  removeConnection(ref: ConnRef): void;
   /** The tab that hosts an incoming connection. */
   pickHost(peer: SharedPeer): TabRecord | undefined;
   peerEnded(peer: SharedPeer): void;
@@ -38,7 +40,8 @@ export interface PeerRegistry {
 export class SharedPeer implements ConnectionOwner {
   state: PeerState = "connecting";
   readonly members = new Map<MemberId, Member>();
-  readonly connections = new Map<ConnRef, Connection>();
+  /** Data connections and media calls, by ref. */
+  readonly connections = new Map<ConnRef, PeerLink>();
   private socket: SignallingSocket | undefined;
   private everOpened = false;
   private reattachTimer: ReturnType<typeof setTimeout> | undefined;
@@ -132,6 +135,22 @@ export class SharedPeer implements ConnectionOwner {
     }
   }
 
+  /** A call placed by `caller`'s tab, which hosts it: the tab holds the stream for `connectionId`. */
+  call(caller: Member, remoteId: string, connectionId: string, metadata: unknown): void {
+    if (this.state === "disconnected" || this.state === "destroyed") {
+      caller.post({ t: "peer-error", member: caller.id, error: wireError("disconnected", "Cannot call a peer after disconnecting from the server.") });
+      return;
+    }
+    const call = new MediaCall(this, this.settings.config, this.registry.newRef(), connectionId, remoteId, metadata, "offerer", undefined, caller.tab);
+    this.track(call);
+    for (const member of this.members.values()) call.addMember(member, false);
+  }
+
+  answer(by: Member, ref: ConnRef): void {
+    const link = this.connections.get(ref);
+    if (link?.kind === "media") link.answer(by);
+  }
+
   async listAllPeers(): Promise<string[]> {
     const response = await fetch(peersUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
     if (response.status === 401) {
@@ -147,31 +166,14 @@ export class SharedPeer implements ConnectionOwner {
 
   // ConnectionOwner
 
-  sendDescription(conn: Connection, sdp: RTCSessionDescriptionInit): void {
-    if (conn.role === "answerer") {
-      this.signal({ type: "ANSWER", dst: conn.remoteId, payload: { sdp, type: "data", connectionId: conn.connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
-      return;
-    }
-    const payload: OfferPayload = {
-      sdp,
-      type: "data",
-      connectionId: conn.connectionId,
-      ...(conn.metadata === undefined ? {} : { metadata: conn.metadata }),
-      label: conn.label,
-      reliable: conn.reliable,
-      serialization: conn.serialization,
-      sharedpeer: SHAREDPEER_WIRE_VERSION,
-    };
-    this.signal({ type: "OFFER", dst: conn.remoteId, payload });
+  signal(message: ClientMessage): void {
+    if (this.socket) this.socket.send(message);
+    else this.unsent.push(message);
   }
 
-  sendCandidate(conn: Connection, candidate: RTCIceCandidateInit): void {
-    this.signal({ type: "CANDIDATE", dst: conn.remoteId, payload: { candidate, type: "data", connectionId: conn.connectionId } });
-  }
-
-  forget(conn: Connection): void {
-    this.connections.delete(conn.ref);
-    this.registry.removeConnection(conn);
+  forget(link: { readonly ref: ConnRef }): void {
+    this.connections.delete(link.ref);
+    this.registry.removeConnection(link.ref);
   }
 
   log(level: LogLevel, ...args: unknown[]): void {
@@ -251,11 +253,6 @@ export class SharedPeer implements ConnectionOwner {
     }, delay);
   }
 
-  private signal(message: ClientMessage): void {
-    if (this.socket) this.socket.send(message);
-    else this.unsent.push(message);
-  }
-
   private markOpen(): void {
     clearTimeout(this.reattachTimer);
     if (this.state !== "connecting" || this.id === null) return;
@@ -285,13 +282,13 @@ export class SharedPeer implements ConnectionOwner {
         const conn = this.findConnection(message.src, message.payload.connectionId);
         if (!conn) return this.log(2, `ANSWER for unknown connection ${message.payload.connectionId}`);
         conn.remoteIsSharedpeer = message.payload.sharedpeer !== undefined;
-        conn.host.post({ t: "rtc-remote-description", ref: conn.ref, sdp: message.payload.sdp });
+        conn.remoteDescription(message.payload.sdp);
         return;
       }
       case "CANDIDATE": {
         const conn = this.findConnection(message.src, message.payload.connectionId);
         if (!conn) return this.log(2, `CANDIDATE for unknown connection ${message.payload.connectionId}`);
-        conn.host.post({ t: "rtc-remote-candidate", ref: conn.ref, candidate: message.payload.candidate });
+        conn.remoteCandidate(message.payload.candidate);
         return;
       }
       case "LEAVE": {
@@ -302,7 +299,7 @@ export class SharedPeer implements ConnectionOwner {
       }
       case "EXPIRE": {
         const error = wireError("peer-unavailable", `Could not connect to peer ${message.src}`);
-        for (const conn of this.connectionsTo(message.src)) if (conn.state === "negotiating") conn.close(error);
+        for (const conn of this.connectionsTo(message.src)) if (conn.pending) conn.close(error);
         this.emitError(error);
         return;
       }
@@ -312,19 +309,23 @@ export class SharedPeer implements ConnectionOwner {
   }
 
   private handleOffer(src: string, payload: OfferPayload): void {
-    if (payload.type !== "data") {
-      this.log(2, `ignoring a ${payload.type} offer from ${src}: media calls are not supported yet`);
+    const existing = this.findConnection(src, payload.connectionId);
+    if (existing) {
+      this.log(2, `offer for existing connection ${payload.connectionId}: closing the old one`);
+      existing.close();
+    }
+    if (payload.type === "media") {
+      // Rings in every tab; the first tab that answers hosts it.
+      const call = new MediaCall(this, this.settings.config, this.registry.newRef(), payload.connectionId, src, payload.metadata, "answerer", payload.sdp, undefined);
+      call.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+      this.track(call);
+      for (const member of this.members.values()) call.addMember(member, true);
       return;
     }
     const serialization = wireSerialization(payload.serialization);
     if (!serialization) {
       this.emitError(wireError("negotiation-failed", `${src} offered a connection with serialization "${String(payload.serialization)}", which sharedpeer does not speak.`));
       return;
-    }
-    const existing = this.findConnection(src, payload.connectionId);
-    if (existing) {
-      this.log(2, `offer for existing connection ${payload.connectionId}: closing the old one`);
-      existing.close();
     }
     const host = this.registry.pickHost(this);
     if (!host) return;
@@ -356,19 +357,23 @@ export class SharedPeer implements ConnectionOwner {
     const { maxMessageBytes, maxPendingBytes, chunkTimeout } = this.settings.limits;
     const limits = { maxMessageBytes, maxPendingBytes, idleTimeout: chunkTimeout };
     const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, limits);
-    this.connections.set(conn.ref, conn);
-    this.registry.addConnection(conn);
+    this.track(conn);
     return conn;
   }
 
-  private findConnection(remoteId: string, connectionId: string): Connection | undefined {
+  private track(link: PeerLink): void {
+    this.connections.set(link.ref, link);
+    this.registry.addConnection(link);
+  }
+
+  private findConnection(remoteId: string, connectionId: string): PeerLink | undefined {
     for (const conn of this.connections.values()) {
       if (conn.remoteId === remoteId && conn.connectionId === connectionId) return conn;
     }
     return undefined;
   }
 
-  private connectionsTo(remoteId: string): Connection[] {
+  private connectionsTo(remoteId: string): PeerLink[] {
     return [...this.connections.values()].filter((c) => c.remoteId === remoteId);
   }
 

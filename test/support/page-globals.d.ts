@@ -1,10 +1,12 @@
 // Globals of the test pages (test/pages/*.html), for code passed to page.evaluate.
 import type { Harness } from "../pages/harness.js";
+import type { MediaHarness } from "../pages/media-harness.js";
 import type * as Values from "../fixtures/basic-values.js";
 import type * as DataSets from "../fixtures/peerjs-datasets.js";
 
 declare global {
   const H: Harness;
+  const M: MediaHarness;
   const V: typeof Values;
   const D: typeof DataSets;
 }

@@ -1,0 +1,16 @@
+import type { HubStats } from "../contract/worker-api.js";
+import type { DataConnection } from "./data-connection.js";
+import type { MediaConnection } from "./media-connection.js";
+
+/**
+ * Package-private hooks between the facades, under symbols so that they stay off the public
+ * surface (and out of autocomplete).
+ */
+export const connectionInternals = Symbol("sharedpeer.connection");
+export const peerInternals = Symbol("sharedpeer.peer");
+
+export interface PeerInternals {
+  /** A connection or call of this Peer ended. */
+  forget(conn: DataConnection | MediaConnection): void;
+  stats(): Promise<HubStats>;
+}

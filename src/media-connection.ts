@@ -1,0 +1,186 @@
+import { EventEmitter } from "eventemitter3";
+import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { ConnectionEvent } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
+import { connectionInternals, peerInternals } from "./internals.js";
+import { PeerError } from "./peer-error.js";
+import type { Peer } from "./peer.js";
+import type { SdpTransform } from "./rtc-host.js";
+import type { WorkerLink } from "./worker-link.js";
+
+/** Events of a MediaConnection. */
+export interface MediaConnectionEvents {
+  /** The remote's stream; only in the tab that hosts the call (it placed or answered it). */
+  stream: (stream: MediaStream) => void;
+  close: () => void;
+  error: (error: PeerError) => void;
+  iceStateChanged: (state: RTCIceConnectionState) => void;
+  /** The call's companion data channel opened: hanging up on either side now reaches the other. */
+  willCloseOnRemote: () => void;
+  /** An incoming call was answered in another tab of this peer, which hosts it now. */
+  answeredElsewhere: () => void;
+}
+
+/** Options of `peer.call` and `mediaConnection.answer`. */
+export interface CallOptions {
+  /** Any JSON value, handed to the remote with the call (`call` only). */
+  metadata?: unknown;
+  /** Rewrites this side's SDP before it is used. */
+  sdpTransform?: SdpTransform;
+}
+
+/** @internal */
+export interface MediaSeed {
+  readonly provider: Peer;
+  readonly member: MemberId;
+  readonly remoteId: string;
+  readonly connectionId: string;
+  readonly metadata: unknown;
+}
+
+/** @internal */
+export interface MediaInternals {
+  bind(link: WorkerLink, ref: ConnRef): void;
+  handle(event: ConnectionEvent): void;
+  answered(here: boolean): void;
+  /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
+  provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
+  detach(): void;
+}
+
+/**
+ * An audio/video call, as in peerjs 1.5.5. Across tabs: the RTCPeerConnection and the streams
+ * live in one tab, the host (the caller's, or the first tab that answers). An incoming call fires
+ * `call` in every tab; once one answers, the others get `answeredElsewhere`.
+ *
+ * @example
+ * peer.on("call", (call) => {
+ *   call.answer(myStream);
+ *   call.on("stream", (remote) => (video.srcObject = remote));
+ * });
+ */
+export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
+  /** Always `"media"`. */
+  readonly type = "media" as const;
+  /** The remote peer's id. */
+  readonly peer: string;
+  /** `mc_…`, the same in every tab and at the remote. */
+  readonly connectionId: string;
+  readonly metadata: unknown;
+  /** The Peer this call belongs to; null once closed. */
+  provider: Peer | null;
+  /** The stream this tab sends (set by `call` or `answer` here). */
+  localStream: MediaStream | undefined;
+  /** The remote's stream, in the host tab. */
+  remoteStream: MediaStream | undefined;
+  /** true in the tabs that did not answer an incoming call another tab answered. */
+  answeredElsewhere = false;
+  private state: "pending" | "open" | "closed" = "pending";
+  private link: WorkerLink | undefined;
+  private ref: ConnRef | undefined;
+  private readonly member: MemberId;
+
+  constructor(seed: MediaSeed) {
+    super();
+    this.provider = seed.provider;
+    this.member = seed.member;
+    this.peer = seed.remoteId;
+    this.connectionId = seed.connectionId;
+    this.metadata = seed.metadata;
+  }
+
+  get open(): boolean {
+    return this.state === "open";
+  }
+
+  /** The RTCPeerConnection, in the host tab; null in the others. */
+  get peerConnection(): RTCPeerConnection | null {
+    return this.ref === undefined ? null : (this.link?.rtc.peerConnection(this.ref) ?? null);
+  }
+
+  /** The call's companion data channel, in the host tab; null in the others. */
+  get dataChannel(): RTCDataChannel | null {
+    return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
+  }
+
+  /**
+   * Answers an incoming call from this tab, which then hosts it; `stream` is what we send (none:
+   * receive only). The first tab to answer wins; a later answer gets an `error`.
+   */
+  answer(stream?: MediaStream, options: CallOptions = {}): void {
+    if (!this.link || this.ref === undefined || this.state === "closed") {
+      this.emit("error", new PeerError("webrtc", "This call cannot be answered: it was placed here, or it ended."));
+      return;
+    }
+    this.localStream = stream;
+    this[connectionInternals].provide(this.link, stream, options.sdpTransform);
+    void this.link.api.answer(this.member, this.ref);
+  }
+
+  /** Hangs up for every tab and the remote (or rejects a call nobody answered). */
+  close(): void {
+    if (this.state === "closed") return;
+    if (this.link && this.ref !== undefined) this.link.post({ t: "close", member: this.member, ref: this.ref, flush: false });
+    this.finish();
+  }
+
+  /** @internal */
+  readonly [connectionInternals]: MediaInternals = {
+    bind: (link, ref) => {
+      this.link = link;
+      this.ref = ref;
+      if (this.state === "closed") link.post({ t: "close", member: this.member, ref, flush: false });
+    },
+    handle: (event) => this.handle(event),
+    answered: (here) => {
+      if (here) return;
+      this.answeredElsewhere = true;
+      this.emit("answeredElsewhere");
+    },
+    provide: (link, stream, sdpTransform) => {
+      link.rtc.provideMedia(this.connectionId, {
+        stream,
+        sdpTransform,
+        onStream: (remote) => {
+          this.remoteStream = remote;
+          this.emit("stream", remote);
+        },
+      });
+    },
+    detach: () => this.finish(),
+  };
+
+  private handle(event: ConnectionEvent): void {
+    if (this.state === "closed") return;
+    switch (event.t) {
+      case "conn-open":
+        this.state = "open";
+        this.emit("willCloseOnRemote");
+        return;
+      case "conn-error":
+        this.emit("error", PeerError.fromWire(event.error));
+        return;
+      case "conn-closed":
+        this.finish();
+        return;
+      case "conn-ice-state":
+        this.emit("iceStateChanged", event.state);
+        return;
+      case "conn-data":
+      case "conn-progress":
+        return;
+      default:
+        assertNever(event);
+    }
+  }
+
+  private finish(): void {
+    if (this.state === "closed") return;
+    const provider = this.provider;
+    this.state = "closed";
+    this.provider = null;
+    this.link?.rtc.forgetMedia(this.connectionId);
+    provider?.[peerInternals].forget(this);
+    this.emit("close");
+  }
+}

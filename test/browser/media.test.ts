@@ -1,0 +1,101 @@
+/** Media calls: interop with the official peerjs both ways, and one call shared by two tabs. */
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+
+let env: BrowserEnv;
+const run = Math.random().toString(36).slice(2, 7);
+let counter = 0;
+const fresh = (name: string) => `${name}-${run}-${++counter}`;
+
+beforeAll(async () => {
+  env = await startBrowserEnv();
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+async function peerIn(page: "sharedpeer" | "peerjs", id: string): Promise<Page> {
+  const tab = await env.tab(await env.user(), page);
+  expect(await tab.evaluate(([i, o]) => H.newPeer("me", [i, o]), [id, env.peerOptions] as const)).toBe(`open:${id}`);
+  await tab.evaluate(() => M.listen("me"));
+  return tab;
+}
+
+/** `caller` calls `callee`; both get live video; then `hangUp` side closes and both see `close`. */
+async function callBothWays(caller: Page, callee: Page, calleeId: string, hangUpBy: "caller" | "callee"): Promise<void> {
+  const out = await caller.evaluate(([to]) => M.call("me", to!, { topic: "standup" }), [calleeId] as const);
+  const inc = await callee.evaluate(() => M.incoming("me"));
+  expect(await callee.evaluate((k) => M.metadata(k), inc)).toEqual({ topic: "standup" });
+  await callee.evaluate((k) => M.answer(k), inc);
+  for (const [tab, key] of [[caller, out], [callee, inc]] as const) {
+    const video = await tab.evaluate((k) => M.remoteVideo(k), key);
+    expect(video).toEqual({ width: 320, height: 240, live: true });
+  }
+  const [closer, closerKey] = hangUpBy === "caller" ? [caller, out] : [callee, inc];
+  await closer.evaluate((k) => M.hangUp(k), closerKey);
+  await caller.evaluate((k) => M.waitEvent(k, "close", 10_000), out);
+  await callee.evaluate((k) => M.waitEvent(k, "close", 10_000), inc);
+}
+
+test("sharedpeer calls the official peerjs: video both ways, hang-up from the callee closes both", async () => {
+  const calleeId = fresh("pj");
+  const callee = await peerIn("peerjs", calleeId);
+  const caller = await peerIn("sharedpeer", fresh("sp"));
+  await callBothWays(caller, callee, calleeId, "callee");
+});
+
+test("the official peerjs calls sharedpeer: video both ways, hang-up from the caller closes both", async () => {
+  const calleeId = fresh("sp");
+  const callee = await peerIn("sharedpeer", calleeId);
+  const caller = await peerIn("peerjs", fresh("pj"));
+  await callBothWays(caller, callee, calleeId, "caller");
+});
+
+test("two tabs share alice: the call rings in both, tab 2 answers and hosts it, tab 1 learns; closing tab 2 ends it at the remote", async () => {
+  const alice = fresh("alice");
+  const user = await env.user();
+  const tabs: Page[] = [];
+  for (let i = 0; i < 2; i++) {
+    const tab = await env.tab(user);
+    expect(await tab.evaluate(([i2, o]) => H.newPeer("me", [i2, o]), [alice, env.peerOptions] as const)).toBe(`open:${alice}`);
+    await tab.evaluate(() => M.listen("me"));
+    tabs.push(tab);
+  }
+  const bob = await peerIn("sharedpeer", fresh("bob"));
+  const out = await bob.evaluate((to) => M.call("me", to), alice);
+  const keys = await Promise.all(tabs.map((tab) => tab.evaluate(() => M.incoming("me"))));
+  expect(keys[0]).toBe(keys[1]);
+  const key = keys[0]!;
+
+  await tabs[1]!.evaluate((k) => M.answer(k), key);
+  await tabs[0]!.evaluate((k) => M.waitEvent(k, "answeredElsewhere"), key);
+  expect(await tabs[1]!.evaluate((k) => M.events(k), key)).not.toContain("answeredElsewhere");
+  expect(await tabs[1]!.evaluate((k) => M.remoteVideo(k), key)).toEqual({ width: 320, height: 240, live: true });
+  expect(await bob.evaluate((k) => M.remoteVideo(k), out)).toEqual({ width: 320, height: 240, live: true });
+  expect(await tabs[1]!.evaluate((k) => M.hosted(k), key)).toBe(true);
+  expect(await tabs[0]!.evaluate((k) => M.hosted(k), key)).toBe(false);
+
+  await tabs[1]!.close();
+  await bob.evaluate((k) => M.waitEvent(k, "close", 5000), out);
+  await tabs[0]!.evaluate((k) => M.waitEvent(k, "close", 5000), key);
+  await user.close();
+});
+
+test("a call nobody answered can be rejected from any tab", async () => {
+  const alice = fresh("alice");
+  const user = await env.user();
+  const tab = await env.tab(user);
+  await tab.evaluate(([i, o]) => H.newPeer("me", [i, o]), [alice, env.peerOptions] as const);
+  await tab.evaluate(() => M.listen("me"));
+  const bob = await peerIn("sharedpeer", fresh("bob"));
+  const out = await bob.evaluate((to) => M.call("me", to), alice);
+  const key = await tab.evaluate(() => M.incoming("me"));
+  await tab.evaluate((k) => M.hangUp(k), key);
+  expect(await tab.evaluate((k) => M.events(k), key)).toEqual(["close"]);
+  // The caller is a sharedpeer: it learns through the server that the call is gone.
+  await bob.evaluate((k) => M.waitEvent(k, "close", 5000), out);
+  expect(await tab.evaluate(() => H.stats("me"))).toMatchObject({ connections: 0 });
+  await user.close();
+});
