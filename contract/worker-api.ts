@@ -9,6 +9,8 @@ export interface HubStats {
   readonly connections: number;
   readonly ports: number;
   readonly sockets: number;
+  /** Tabs attached to the asking Peer's peer (the others may use other ids). */
+  readonly peerTabs: number;
 }
 
 export type WorkerMode = "shared" | "dedicated" | "inline";
@@ -40,5 +42,5 @@ export interface WorkerApi {
   disconnect(member: MemberId): void;
   reconnect(member: MemberId): void;
   listAllPeers(member: MemberId): Promise<string[]>;
-  stats(): HubStats;
+  stats(member: MemberId): HubStats;
 }

@@ -26,6 +26,8 @@ const demo = await createServer({
   configFile: false,
   envDir: root,
   resolve: { alias: { sharedpeer: `${root}dist/index.js` } },
+  // Pre-bundled at start, so that the first page load does not re-optimise and reload.
+  optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter"] },
   server: { host: "127.0.0.1", port: webPort, strictPort: false, fs: { allow: [root] } },
 });
 await demo.listen();

@@ -18,6 +18,11 @@ export interface PeerEvents {
   open: (id: string) => void;
   /** A remote peer connected to us; fires in every tab attached to the peer. */
   connection: (conn: DataConnection, metadata: unknown) => void;
+  /**
+   * A connection or call that another tab of this peer placed (or that was open before this tab
+   * joined) is now in `connections` here too. Listen on it like on your own; peerjs has no such case.
+   */
+  sharedConnection: (conn: DataConnection | MediaConnection) => void;
   /** A remote peer calls us; fires in every tab; the first `answer()` hosts the call. */
   call: (call: MediaConnection) => void;
   /** Lost the server (or `disconnect()`); connections keep working. */
@@ -253,7 +258,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     stats: async () => {
       const link = await this.ready;
       if (!link) throw new PeerError("disconnected", "This Peer never reached its worker.");
-      return link.api.stats();
+      return link.api.stats(this.member);
     },
   };
 
@@ -343,6 +348,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     }
     this.byRef.set(info.ref, conn);
     if (incoming) this.emit("connection", conn, info.metadata);
+    else if (!placed) this.emit("sharedConnection", conn);
     conn[connectionInternals].bind(link, info);
   }
 
@@ -357,6 +363,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.byRef.set(info.ref, call);
     call[connectionInternals].bind(link, info.ref);
     if (incoming) this.emit("call", call);
+    else if (!placed) this.emit("sharedConnection", call);
   }
 
   private track(conn: AnyConnection): void {

@@ -48,12 +48,14 @@ export class Hub implements PeerRegistry {
       disconnect: (member: MemberId) => this.memberOf(member).peer.disconnect(),
       reconnect: (member: MemberId) => this.memberOf(member).peer.reconnect(),
       listAllPeers: (member: MemberId) => this.memberOf(member).peer.listAllPeers(),
-      stats: () => this.stats(),
+      stats: (member: MemberId) => this.stats(member),
     } satisfies WorkerApi;
     return api;
   }
 
-  stats(): HubStats {
+  stats(asking: MemberId): HubStats {
+    const peer = this.members.get(asking)?.peer;
+    const peerTabs = new Set([...(peer?.members.values() ?? [])].map((m) => m.tab)).size;
     let sockets = 0;
     for (const peer of this.peers) if (peer.state === "open" || peer.state === "connecting") sockets++;
     return {
@@ -63,6 +65,7 @@ export class Hub implements PeerRegistry {
       connections: this.connections.size,
       ports: this.tabs.size + this.controls.size,
       sockets,
+      peerTabs,
     };
   }
 

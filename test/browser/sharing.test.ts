@@ -42,7 +42,7 @@ test("three tabs asking for one id share one peer and one server socket", async 
     expect(await tab.evaluate(() => H.peerState("me")?.mode)).toBe("shared");
   }
   expect(env.server.clients().filter((c) => c === alice)).toEqual([alice]);
-  expect(await stats(tabs[0]!)).toMatchObject({ peers: 1, tabs: 3, members: 3, sockets: 1 });
+  expect(await stats(tabs[0]!)).toMatchObject({ peers: 1, tabs: 3, members: 3, sockets: 1, peerTabs: 3 });
   await user.close();
 });
 
@@ -117,7 +117,7 @@ async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
     ...others.map((tab) => tab.evaluate((k) => H.waitEvent(k, "close", 2000), key)),
     bob.evaluate((k) => H.waitEvent(k, "close", 2000), bobKey),
   ]);
-  expect(await stats(others[0]!)).toEqual({ ...baseline, tabs: 2, members: 2, ports: baseline.ports! - 2 });
+  expect(await stats(others[0]!)).toEqual({ ...baseline, tabs: 2, members: 2, peerTabs: 2, ports: baseline.ports! - 2 });
 
   // A remaining tab can connect again.
   const again = await others[0]!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
@@ -128,7 +128,7 @@ async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
   expect(await bob.evaluate((k) => H.received(k), incoming)).toEqual(["after the host died"]);
   await others[0]!.evaluate((k) => H.close(k), again);
   await bob.evaluate((k) => H.waitEvent(k, "close"), incoming);
-  await expect.poll(() => stats(others[0]!)).toEqual({ ...baseline, tabs: 2, members: 2, ports: baseline.ports! - 2 });
+  await expect.poll(() => stats(others[0]!)).toEqual({ ...baseline, tabs: 2, members: 2, peerTabs: 2, ports: baseline.ports! - 2 });
   await Promise.all([user.close(), remote.close()]);
 }
 
@@ -143,6 +143,31 @@ test("the host tab crashes: the other tabs and the remote see close within 2 s, 
     void cdp.send("Page.crash").catch(() => undefined);
     await new Promise<void>((resolve) => tab.once("crash", () => resolve()));
   });
+});
+
+test("a connection placed by one tab shows up in the others (sharedConnection), which can receive and send on it", async () => {
+  const alice = fresh("alice");
+  const bobId = fresh("bob");
+  const [user, remote] = [await env.user(), await env.user()];
+  const tabs = await sharedTabs(user, alice, 2);
+  const bob = await env.tab(remote);
+  await openPeer(bob, "bob", bobId);
+  const out = await tabs[0]!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
+  await tabs[0]!.evaluate((k) => H.waitOpen(k), out);
+  await tabs[1]!.evaluate(() => H.waitPeerEvent("me", "shared:"));
+  expect(await tabs[1]!.evaluate(() => H.peerEvents("me"))).toEqual([`open:${alice}`, `shared:${bobId}:${out}`]);
+  await tabs[1]!.evaluate((k) => H.waitOpen(k), out);
+  const incoming = await bob.evaluate((from) => H.incoming("bob", from), alice);
+  await bob.evaluate((k) => H.waitOpen(k), incoming);
+  await bob.evaluate((k) => H.send(k, ["to every alice tab"]), incoming);
+  for (const tab of tabs) {
+    await tab.evaluate((k) => H.waitData(k, 1), out);
+    expect(await tab.evaluate((k) => H.received(k), out)).toEqual(["to every alice tab"]);
+  }
+  await tabs[1]!.evaluate((k) => H.send(k, ["from the tab that did not dial"]), out);
+  await bob.evaluate((k) => H.waitData(k, 1), incoming);
+  expect(await bob.evaluate((k) => H.received(k), incoming)).toEqual(["from the tab that did not dial"]);
+  await Promise.all([user.close(), remote.close()]);
 });
 
 test("when every tab of a peer closes, the id is free at the server again", async () => {

@@ -104,6 +104,12 @@ export function createHarness(Peer: PeerCtor) {
         const key = watchConnection(name, c, options.listen ?? true);
         log.events.push(`connection:${c.peer}:${key}:${JSON.stringify(metadata ?? null)}`);
       });
+      // sharedpeer only: a connection another tab of this peer placed.
+      peer.on("sharedConnection", (conn: never) => {
+        const c = conn as AnyConnection;
+        if (c.connectionId.startsWith("mc_")) return;
+        log.events.push(`shared:${c.peer}:${watchConnection(name, c, options.listen ?? true)}`);
+      });
       const flags: PeerFlags[] = [];
       flagLog.set(name, flags);
       for (const event of ["open", "disconnected", "close", "error"]) {
