@@ -3,11 +3,16 @@ import type { Batch } from "./tab-frames.js";
 /**
  * One side of a tab ⇄ worker data port. Frames posted in one turn of the event loop go out as one
  * message with their buffers transferred, so many small frames cost one structured clone.
+ *
+ * `post(…, "later")` waits for the next task instead: each received channel message is a task of its
+ * own, so only a task-level flush lets a burst of them share one postMessage (a hop across
+ * processes costs more than the message itself).
  */
 export class BatchedPort<Out, In> {
   private frames: Out[] = [];
   private transfers: Transferable[] = [];
   private scheduled = false;
+  private deferred: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(
@@ -19,11 +24,14 @@ export class BatchedPort<Out, In> {
     port.onmessage = (event: MessageEvent<Batch<In>>) => onBatch(event.data);
   }
 
-  post(frame: Out, transfer?: readonly Transferable[]): void {
+  post(frame: Out, transfer?: readonly Transferable[], when: "soon" | "later" = "soon"): void {
     if (this.closed) return;
     this.frames.push(frame);
     if (transfer) this.transfers.push(...transfer);
-    if (!this.scheduled) {
+    if (this.scheduled) return;
+    if (when === "later") {
+      this.deferred ??= setTimeout(() => this.flush(), 0);
+    } else {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
     }
@@ -31,6 +39,8 @@ export class BatchedPort<Out, In> {
 
   flush(): void {
     this.scheduled = false;
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
     if (this.frames.length === 0 || this.closed) return;
     const frames = this.frames;
     const transfers = this.transfers;
@@ -52,6 +62,7 @@ export class BatchedPort<Out, In> {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.deferred);
     this.frames = [];
     this.transfers = [];
     this.port.onmessage = null;

@@ -2,7 +2,7 @@ import type { ConnRef } from "../contract/ids.js";
 import type { RtcCommand, ToWorker } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 
-type Post = (frame: ToWorker, transfer?: readonly Transferable[]) => void;
+type Post = (frame: ToWorker, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
 interface Hosted {
   readonly pc: RTCPeerConnection;
@@ -144,7 +144,8 @@ export class RtcHost {
     channel.onclose = () => this.post({ t: "rtc-channel-closed", ref });
     channel.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
       const data = event.data;
-      this.post({ t: "rtc-received", ref, data }, typeof data === "string" ? undefined : [data]);
+      // Batched per task: a burst of channel messages crosses to the worker in one postMessage.
+      this.post({ t: "rtc-received", ref, data }, typeof data === "string" ? undefined : [data], "later");
     };
     channel.onbufferedamountlow = () => this.reportDrained(ref, hosted);
   }

@@ -35,7 +35,7 @@ export class WorkerLink {
       (frames) => frames.forEach((f) => this.dispatch(f)),
       (frame, error) => this.unclonable(frame, error),
     );
-    this.rtc = new RtcHost((frame, t) => this.port.post(frame, t));
+    this.rtc = new RtcHost((frame, t, when) => this.port.post(frame, t, when));
   }
 
   addMember(id: MemberId, sink: MemberSink): void {
