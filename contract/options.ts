@@ -16,7 +16,12 @@ export interface PeerSettings {
   readonly limits: ReceiveLimits;
 }
 
-/** Bounds on what a remote peer can make us hold; a breach is an error on that connection. */
+/**
+ * Bounds on what a remote peer can make us hold; a breach is an error on that connection.
+ *
+ * @example
+ * new Peer("alice", { limits: { maxMessageBytes: 32 * 1024 * 1024, chunkTimeout: 10_000 } });
+ */
 export interface ReceiveLimits {
   /** Largest message accepted once reassembled, in bytes (default 256 MiB). */
   readonly maxMessageBytes: number;
@@ -32,10 +37,20 @@ export const DEFAULT_RECEIVE_LIMITS: ReceiveLimits = {
   chunkTimeout: 30_000,
 };
 
-/** 0 nothing, 1 errors, 2 warnings, 3 everything (peerjs LogLevel). */
+/**
+ * 0 nothing, 1 errors, 2 warnings, 3 everything (peerjs LogLevel).
+ *
+ * @example
+ * new Peer("alice", { debug: 2 });
+ */
 export type LogLevel = 0 | 1 | 2 | 3;
 
-/** Names accepted by `connect`; `none` is the 2013 name of `raw`. */
+/**
+ * Names accepted by `connect`; `none` is the 2013 name of `raw`.
+ *
+ * @example
+ * peer.connect("bob", { serialization: "raw" }); // strings and ArrayBuffers as they are
+ */
 export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "none";
 
 /** What goes on the wire in OFFER.serialization. */

@@ -35,9 +35,12 @@ export type ConnectionEvent =
   | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress };
 
 /**
- * How far one large message (more than one chunk) has moved. `send`: `id` is what `send()` returned,
- * `bytes` left this peer's channel. `receive`: `id` is the remote's message number, and `total` is an
- * estimate (whole chunks) until `done`.
+ * How far one large message (more than one chunk) has moved; see `sendProgress`/`receiveProgress`.
+ * `send`: `id` is what `send()` returned, `bytes` left this peer's channel. `receive`: `id` is the
+ * remote's message number, and `total` is an estimate (whole chunks) until `done`.
+ *
+ * @example
+ * conn.on("receiveProgress", (p) => (bar.value = p.bytes / p.total));
  */
 export interface TransferProgress {
   readonly direction: "send" | "receive";

@@ -1,7 +1,12 @@
 import type { ConnRef, MemberId, TabId } from "./ids.js";
 import type { ConnectSettings, PeerSettings } from "./options.js";
 
-/** Snapshot of the hub's bookkeeping, so tests and debugging can prove nothing leaked. */
+/**
+ * Snapshot of the hub's bookkeeping, so tests and debugging can prove nothing leaked.
+ *
+ * @example
+ * const { peerTabs } = await hubStats(peer); // how many tabs share this peer
+ */
 export interface HubStats {
   readonly peers: number;
   readonly tabs: number;
@@ -13,6 +18,12 @@ export interface HubStats {
   readonly peerTabs: number;
 }
 
+/**
+ * Where the hub of a Peer runs: `peer.mode`.
+ *
+ * @example
+ * if (peer.mode !== "shared") showNotice("each tab is its own peer in this browser");
+ */
 export type WorkerMode = "shared" | "dedicated" | "inline";
 
 export interface Hello {

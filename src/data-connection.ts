@@ -8,7 +8,13 @@ import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
 
-/** Events of a DataConnection. */
+/**
+ * Events of a DataConnection.
+ *
+ * @example
+ * conn.on("data", (data) => render(data));
+ * conn.on("close", () => showOffline(conn.peer));
+ */
 export interface DataConnectionEvents {
   /** The channel is open: `send` works from now on. */
   open: () => void;

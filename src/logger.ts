@@ -1,6 +1,12 @@
 import type { LogLevel } from "../contract/options.js";
 
-/** `logFunction(level, ...args)` of peerjs: receives every line the `debug` level lets through. */
+/**
+ * `logFunction(level, ...args)` of peerjs: receives every line the `debug` level lets through,
+ * worker lines included.
+ *
+ * @example
+ * new Peer("alice", { debug: 3, logFunction: (level, ...args) => myLogger.log(level, args) });
+ */
 export type LogFunction = (level: LogLevel, ...args: unknown[]) => void;
 
 const CONSOLE: Record<Exclude<LogLevel, 0>, (...args: unknown[]) => void> = {

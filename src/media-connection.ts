@@ -8,7 +8,13 @@ import type { Peer } from "./peer.js";
 import type { SdpTransform } from "./rtc-host.js";
 import type { WorkerLink } from "./worker-link.js";
 
-/** Events of a MediaConnection. */
+/**
+ * Events of a MediaConnection.
+ *
+ * @example
+ * call.on("stream", (remote) => (video.srcObject = remote));
+ * call.on("answeredElsewhere", () => hideRinging());
+ */
 export interface MediaConnectionEvents {
   /** The remote's stream; only in the tab that hosts the call (it placed or answered it). */
   stream: (stream: MediaStream) => void;
@@ -21,7 +27,12 @@ export interface MediaConnectionEvents {
   answeredElsewhere: () => void;
 }
 
-/** Options of `peer.call` and `mediaConnection.answer`. */
+/**
+ * Options of `peer.call` and `mediaConnection.answer`.
+ *
+ * @example
+ * peer.call("bob", stream, { metadata: { room: 7 }, sdpTransform: (sdp) => sdp.replace("useinbandfec=1", "useinbandfec=1;stereo=1") });
+ */
 export interface CallOptions {
   /** Any JSON value, handed to the remote with the call (`call` only). */
   metadata?: unknown;

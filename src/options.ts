@@ -2,7 +2,12 @@ import { DEFAULT_RECEIVE_LIMITS, serverOrigin, type PeerSettings, type ReceiveLi
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 
-/** Where the worker runs; `auto` picks shared, else dedicated, else inline. */
+/**
+ * Where the hub runs; `auto` picks shared, else dedicated, else inline.
+ *
+ * @example
+ * new Peer("alice", { worker: "inline" }); // e.g. under a CSP that forbids workers
+ */
 export type WorkerModeOption = "auto" | "shared" | "dedicated" | "inline";
 
 /**
@@ -45,7 +50,12 @@ export interface PeerOptions {
   limits?: Partial<ReceiveLimits>;
 }
 
-/** Options of `peer.connect(id, options)`. */
+/**
+ * Options of `peer.connect(id, options)`.
+ *
+ * @example
+ * peer.connect("bob", { serialization: "json", reliable: true, metadata: { nick: "al" } });
+ */
 export interface ConnectOptions {
   /** RTCDataChannel label (default: the connection id). */
   label?: string;

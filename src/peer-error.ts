@@ -1,5 +1,11 @@
 import type { PeerErrorType, WireError } from "../contract/errors.js";
 
+/**
+ * Every `PeerError.type` of peerjs 1.5.5.
+ *
+ * @example
+ * const retryable: PeerErrorType[] = ["network", "server-error", "socket-error"];
+ */
 export type { PeerErrorType };
 
 /**

@@ -12,7 +12,13 @@ import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOpt
 import { PeerError, toPeerError } from "./peer-error.js";
 import { WorkerLink, type MemberFrame } from "./worker-link.js";
 
-/** Events of a Peer. */
+/**
+ * Events of a Peer.
+ *
+ * @example
+ * peer.on("open", (id) => console.log("reachable as", id));
+ * peer.on("error", (err) => console.warn(err.type, err.message));
+ */
 export interface PeerEvents {
   /** Connected to the server under `id` (at once when this tab joins an open shared peer). */
   open: (id: string) => void;

@@ -19,12 +19,22 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
   });
 }
 
-/** A browser context is one user: its pages share one SharedWorker; another context gets its own. */
+/**
+ * A browser context is one user: its pages share one SharedWorker; another context gets its own.
+ *
+ * @example
+ * const [alice, bob] = [await newUser(browser), await newUser(browser)];
+ */
 export function newUser(browser: Browser): Promise<BrowserContext> {
   return browser.newContext({ permissions: [...WEBRTC_PERMISSIONS] });
 }
 
-/** Opens `count` tabs of one user at `url`, in order. */
+/**
+ * Opens `count` tabs of one user at `url`, in order.
+ *
+ * @example
+ * const [tab1, tab2] = await openTabs(alice, "http://127.0.0.1:5173/", 2);
+ */
 export async function openTabs(user: BrowserContext, url: string, count: number): Promise<Page[]> {
   const pages: Page[] = [];
   for (let i = 0; i < count; i++) {

@@ -36,9 +36,18 @@ export function loopbackChromiumArgs(): string[] {
 /**
  * Chromium offers loopback ICE candidates only to an origin with camera or microphone permission:
  * give every browser context these, or `open` never fires.
+ *
+ * @example
+ * browser.newContext({ permissions: [...WEBRTC_PERMISSIONS] });
  */
 export const WEBRTC_PERMISSIONS: readonly string[] = ["camera", "microphone"];
 
+/**
+ * No Chromium to drive; its message says how to get one.
+ *
+ * @example
+ * try { await launchChromium(); } catch (e) { if (e instanceof NoBrowserError) console.error(e.message); }
+ */
 export class NoBrowserError extends Error {
   override readonly name = "NoBrowserError";
 }
@@ -48,6 +57,9 @@ const SYSTEM_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr
 /**
  * The browser to drive: `CHROME_PATH`, else a system Chromium, else undefined (Playwright's own
  * download, where `npx playwright install chromium` put one). Throws with the way to get one.
+ *
+ * @example
+ * chromium.launch({ executablePath: findChromium(() => chromium.executablePath()) });
  */
 export function findChromium(playwrightExecutable?: () => string): string | undefined {
   const fromEnv = process.env["CHROME_PATH"];
