@@ -138,12 +138,12 @@ function sharedpeerReceives(reference: Described[], serialization: Serialization
 const SERIALIZATIONS: Serialization[] = ["binary", "binary-utf8", "json", "raw"];
 
 /** Measures peerjs → peerjs, then checks sharedpeer → peerjs and peerjs → sharedpeer against it. */
-async function interop(serialization: Serialization, set: DataSetName, sender: "dialer" | "answerer"): Promise<void> {
+async function interop(serialization: Serialization, set: DataSetName, sender: "dialer" | "answerer", spEnd: End = sp): Promise<void> {
   // Dialer first: [peerjs → peerjs, sharedpeer dials peerjs, peerjs dials sharedpeer].
   const [reference, spDials, pjDials] = await Promise.all([
     leg(pjA, pjB, serialization, set, sender),
-    leg(sp, pjB, serialization, set, sender),
-    leg(pjA, sp, serialization, set, sender),
+    leg(spEnd, pjB, serialization, set, sender),
+    leg(pjA, spEnd, serialization, set, sender),
   ]);
   const [spSends, spReceives] = sender === "dialer" ? [spDials, pjDials] : [pjDials, spDials];
 
@@ -187,3 +187,28 @@ for (const serialization of SERIALIZATIONS) {
     }
   });
 }
+
+/**
+ * The hub's other homes speak the same wire: the dedicated Worker, the page itself, and `auto` in a
+ * browser without SharedWorker. A sample of the sets, both ways, per mode.
+ */
+const MODES = [
+  { name: "dedicated", option: "dedicated", query: "", mode: "dedicated" },
+  { name: "inline", option: "inline", query: "", mode: "inline" },
+  { name: "auto without SharedWorker", option: undefined, query: "?noSharedWorker", mode: "dedicated" },
+] as const;
+
+suite.each(MODES)("in $name mode", ({ name, option, query, mode }) => {
+  let end: End;
+  beforeAll(async () => {
+    const page = await env.tab(await env.user(), "sharedpeer", query);
+    const id = `${name.replace(/\W+/g, "-")}-${unique}`;
+    const options = { ...env.peerOptions, ...(option ? { worker: option } : {}) };
+    expect(await page.evaluate(([i, o]) => H.newPeer("mode", [i, o]), [id, options] as const)).toBe(`open:${id}`);
+    expect(await page.evaluate(() => H.peerState("mode")?.mode)).toBe(mode);
+    end = { page, name: "mode", id, lib: "sharedpeer" };
+  });
+  for (const [serialization, set] of [["binary", "objects"], ["binary", "chunkedBinary"], ["json", "objects"], ["raw", "strings"]] as const) {
+    test(`${serialization}: ${set} both ways`, () => interop(serialization, set, "dialer", end));
+  }
+});
