@@ -74,7 +74,8 @@ function watchConnection(peerName: string, conn: AnyConnection, listen: boolean)
   return key;
 }
 
-function until<T>(check: () => T | undefined, what: string, ms = 15000): Promise<T> {
+/** Resolves with `check()`'s first defined value, polling; rejects after `ms`. */
+export function until<T>(check: () => T | undefined, what: string, ms = 15000): Promise<T> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {

@@ -2,7 +2,7 @@
  * Media calls in test pages, for both libraries (same API): a fake camera from a canvas, calls
  * recorded by key, and a check that video frames really arrive.
  */
-import type { Harness } from "./harness.js";
+import { until, type Harness } from "./harness.js";
 
 interface AnyCall {
   peer: string;
@@ -18,19 +18,6 @@ interface AnyCall {
 interface CallingPeer {
   on(event: string, fn: (...args: never[]) => void): unknown;
   call(id: string, stream: MediaStream, options?: unknown): AnyCall;
-}
-
-function until<T>(check: () => T | undefined, what: string, ms = 15000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      const v = check();
-      if (v !== undefined) return resolve(v);
-      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
 }
 
 export function createMediaHarness(h: Harness) {
