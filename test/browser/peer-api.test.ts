@@ -284,3 +284,39 @@ test("server down, then up again: both libraries report network + disconnected, 
   }
   await expect.poll(() => env.server.clients()).toEqual(expect.arrayContaining([ids.peerjs, ids.sharedpeer]));
 });
+
+test("sharedpeer: importing it has no side effects: no global, no worker, until a Peer is made", async () => {
+  const tab = await env.tab(await env.user(), "sharedpeer");
+  // A tab that reached its worker holds a Web Lock named for itself: none before a Peer exists.
+  const state = () =>
+    tab.evaluate(async () => ({
+      global: "Peer" in window || "peerjs" in window,
+      tabLocks: ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith("sharedpeer:")).length,
+    }));
+  expect(await state()).toEqual({ global: false, tabLocks: 0 });
+  await tab.evaluate(([i, o]) => H.newPeer("p", [i, o]), [fresh("side"), env.peerOptions] as const);
+  expect(await state()).toEqual({ global: false, tabLocks: 1 });
+});
+
+test("sharedpeer: debug and logFunction are per Peer, and the worker's lines reach them with the peer id", async () => {
+  const tab = await env.tab(await env.user(), "sharedpeer");
+  const [loud, quiet] = [fresh("loud"), fresh("quiet")];
+  const lines = await tab.evaluate(
+    async ([loudId, quietId, o]) => {
+      const seen: Record<string, string[]> = { loud: [], quiet: [] };
+      const make = (id: string, debug: number | boolean, name: string) =>
+        new Promise<void>((resolve) => {
+          const log = (level: number, ...args: unknown[]) => seen[name]!.push(`${level} ${args.join(" ")}`);
+          new SP.Peer(id, { ...o, debug, logFunction: log }).on("open", () => resolve());
+        });
+      await make(loudId, true, "loud");
+      await make(quietId, 0, "quiet");
+      return seen;
+    },
+    [loud, quiet, env.peerOptions] as const,
+  );
+  // `debug: true` is level 3; the worker's "open as" line arrives through this Peer's logFunction.
+  expect(lines.loud).toContain(`3 sharedpeer: [${loud}] open as ${loud}`);
+  // The other Peer of the same tab, debug 0, logs nothing: the first one did not rewire a global logger.
+  expect(lines.quiet).toEqual([]);
+});

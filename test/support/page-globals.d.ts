@@ -7,6 +7,8 @@ import type * as DataSets from "../fixtures/peerjs-datasets.js";
 declare global {
   const H: Harness;
   const M: MediaHarness;
+  /** The sharedpeer page only: the library itself. */
+  const SP: typeof import("../../src/index.js");
   const V: typeof Values;
   const D: typeof DataSets;
 }
