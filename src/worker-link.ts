@@ -102,6 +102,9 @@ export class WorkerLink {
     await api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible);
     if (typeof document !== "undefined") {
       document.addEventListener("visibilitychange", () => link.post({ t: "visibility", visible: document.visibilityState === "visible" }));
+      // Closing our RTCPeerConnections as the page goes tells the remotes at once (SCTP abort),
+      // instead of after ICE gives up; the worker learns from the tab's Web Lock.
+      addEventListener("pagehide", () => link.rtc.closeAll());
     }
     return link;
   }

@@ -19,6 +19,14 @@ const HIGH_WATER = 8 * 1024 * 1024;
 const LOW_WATER = 2 * 1024 * 1024;
 /** Bytes per rtc-send frame, so that one transfer stays small. */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * A remote that vanishes without a word (its browser killed, its network gone) never closes the
+ * channel, and Chromium never moves iceConnectionState to `failed`: measured, ICE turns
+ * `disconnected` ~5 s after the last packet, connectionState `failed` 10 s later, and the channel
+ * stays open for good. So a connection `disconnected` this long is closed, as that verdict, instead
+ * of lingering (peers/peerjs#769).
+ */
+const LOST_AFTER_MS = 10_000;
 
 export type ConnectionState = "negotiating" | "open" | "closed";
 export type Role = "offerer" | "answerer";
@@ -74,6 +82,8 @@ export class Connection {
   private readonly marks: ProgressMark[] = [];
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
   private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
+  private lostTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -89,7 +99,10 @@ export class Connection {
     private readonly limits: ReassemblyLimits,
   ) {
     this.codec = codecFor(serialization);
-    this.reassembler = new Reassembler(limits);
+    // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
+    // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
+    const maxPendingChunks = chunkCount(limits.maxPendingBytes) + 1024;
+    this.reassembler = new Reassembler({ ...limits, maxChunks: chunkCount(limits.maxMessageBytes), maxPendingChunks });
   }
 
   info(): ConnectionInfo {
@@ -205,6 +218,7 @@ export class Connection {
     this.outbox.length = 0;
     this.reassembler.clear();
     clearTimeout(this.chunkTimer);
+    clearTimeout(this.lostTimer);
     this.host.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
       if (error) member.post(this.errorFrame(member.id, error));
@@ -228,6 +242,15 @@ export class Connection {
 
   private iceStateChanged(state: RTCIceConnectionState): void {
     for (const member of this.members()) member.post({ t: "conn-ice-state", member: member.id, ref: this.ref, state });
+    if (state !== "disconnected") {
+      clearTimeout(this.lostTimer);
+      this.lostTimer = undefined;
+    } else if (this.lostTimer === undefined) {
+      this.lostTimer = setTimeout(() => {
+        this.lostTimer = undefined;
+        this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
+      }, LOST_AFTER_MS);
+    }
     if (state === "failed") this.fail("negotiation-failed", `Negotiation of connection to ${this.remoteId} failed.`);
     else if (state === "closed") this.fail("connection-closed", `Connection to ${this.remoteId} closed.`);
   }

@@ -94,6 +94,15 @@ describe("Reassembler", () => {
     expect(r.size).toBe(1);
   });
 
+  test("with maxChunks, a total above it is rejected before anything is held", () => {
+    const r = new Reassembler({ ...LIMITS, maxChunks: 8 });
+    expect(rejection(r, chunk(1, 0, 9, 10)).message).toMatch(/total 9 is out of range \(1 to 8\)/);
+    expect(rejection(r, chunk(1, 0, 5_000_000, 10)).message).toMatch(/total 5000000 is out of range/);
+    expect(r.size).toBe(0);
+    expect(r.add(chunk(1, 0, 8, 10), 0)).toBeUndefined();
+    expect(r.size).toBe(1);
+  });
+
   test("a message growing beyond maxMessageBytes is rejected and freed", () => {
     const r = new Reassembler(LIMITS);
     r.add(chunk(1, 0, 3, 60), 0);
@@ -108,6 +117,15 @@ describe("Reassembler", () => {
     const r = new Reassembler(LIMITS);
     r.add(chunk(1, 0, 2, 60), 0);
     expect(r.add(chunk(1, 1, 2, 60), 0)?.byteLength).toBe(120);
+  });
+
+  test("with maxPendingChunks, tiny chunks cannot pile up: the chunk over the cap is rejected and its message freed", () => {
+    const r = new Reassembler({ ...LIMITS, maxPendingChunks: 3 });
+    const byte = new Uint8Array([1]);
+    for (let id = 1; id <= 3; id++) expect(r.add({ messageId: id, n: 0, total: 5, data: byte }, 0)).toBeUndefined();
+    expect(() => r.add({ messageId: 4, n: 0, total: 5, data: byte }, 0)).toThrow(/more than 3 chunks/);
+    expect(r.size).toBe(3);
+    expect(r.bytes).toBe(3);
   });
 
   test("pending bytes over maxPendingBytes are rejected; other messages keep theirs", () => {

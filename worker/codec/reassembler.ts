@@ -7,6 +7,16 @@ export interface ReassemblyLimits {
   readonly maxPendingBytes: number;
   /** An unfinished message that gets no chunk for this long is dropped with an error (ms). */
   readonly idleTimeout: number;
+  /**
+   * Largest chunk count a message may announce (default: maxMessageBytes, one byte a chunk). A
+   * sender that cuts at a known size can be held to the count a largest message needs.
+   */
+  readonly maxChunks?: number;
+  /**
+   * Chunks held in unfinished messages of one connection (default: no cap). Bytes alone do not
+   * bound memory: a peer sending 1-byte chunks under many message ids would hold millions of entries.
+   */
+  readonly maxPendingChunks?: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
@@ -36,6 +46,7 @@ interface Pending {
 export class Reassembler {
   private readonly pending = new Map<number, Pending>();
   private pendingBytes = 0;
+  private pendingParts = 0;
 
   constructor(private readonly limits: ReassemblyLimits = DEFAULT_REASSEMBLY_LIMITS) {}
 
@@ -46,8 +57,9 @@ export class Reassembler {
     if (data.byteLength === 0) throw new ReassemblyError(`chunk ${n} of message ${messageId} is empty`);
     let entry = this.pending.get(messageId);
     if (!entry) {
-      if (total < 1 || total > this.limits.maxMessageBytes) {
-        throw new ReassemblyError(`chunk total ${total} is out of range`);
+      const maxChunks = this.limits.maxChunks ?? this.limits.maxMessageBytes;
+      if (total < 1 || total > maxChunks) {
+        throw new ReassemblyError(`chunk total ${total} is out of range (1 to ${maxChunks})`);
       }
       entry = { total, parts: new Map(), bytes: 0, lastChunkAt: now };
       this.pending.set(messageId, entry);
@@ -58,6 +70,9 @@ export class Reassembler {
     if (entry.bytes + data.byteLength > this.limits.maxMessageBytes) {
       this.fail(messageId, `message ${messageId} grows beyond ${this.limits.maxMessageBytes} bytes`);
     }
+    if (this.pendingParts + 1 > (this.limits.maxPendingChunks ?? Infinity)) {
+      this.fail(messageId, `unfinished messages hold more than ${this.limits.maxPendingChunks} chunks`);
+    }
     if (this.pendingBytes + data.byteLength > this.limits.maxPendingBytes) {
       this.fail(messageId, `unfinished messages hold more than ${this.limits.maxPendingBytes} bytes`);
     }
@@ -65,6 +80,7 @@ export class Reassembler {
     entry.bytes += data.byteLength;
     entry.lastChunkAt = now;
     this.pendingBytes += data.byteLength;
+    this.pendingParts++;
     if (entry.parts.size < total) return undefined;
     this.drop(messageId);
     return concat(entry);
@@ -99,6 +115,7 @@ export class Reassembler {
   clear(): void {
     this.pending.clear();
     this.pendingBytes = 0;
+    this.pendingParts = 0;
   }
 
   private fail(messageId: number, reason: string): never {
@@ -110,6 +127,7 @@ export class Reassembler {
     const entry = this.pending.get(messageId);
     if (!entry) return;
     this.pendingBytes -= entry.bytes;
+    this.pendingParts -= entry.parts.size;
     this.pending.delete(messageId);
   }
 }
