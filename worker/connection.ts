@@ -4,21 +4,13 @@ import type { WireSerialization } from "../contract/options.js";
 import type { ConnectionInfo, RtcReport, ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
-import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
+import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
+import { SendQueue } from "./send-queue.js";
 import type { TabRecord } from "./tab.js";
 
-/** Bytes allowed between the worker and the far end of the channel before sends wait. */
-const HIGH_WATER = 8 * 1024 * 1024;
-/**
- * While more is queued, the host reports when its channel drains to this, early enough to refill it
- * before it runs dry; once the queue is empty, it reports at 0, which ends the last progress.
- */
-const LOW_WATER = 2 * 1024 * 1024;
-/** Bytes per rtc-send frame, so that one transfer stays small. */
-const BATCH_BYTES = 1024 * 1024;
 /**
  * A remote that vanishes without a word (its browser killed, its network gone) never closes the
  * channel, and Chromium never moves iceConnectionState to `failed`: measured, ICE turns
@@ -39,26 +31,6 @@ export interface ConnectionOwner {
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
 }
 
-/** Who sent a message, so that its progress goes back to that tab's DataConnection. */
-interface Sender {
-  readonly member: Member;
-  readonly sendId: number;
-}
-
-type Outgoing =
-  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly from: Sender | undefined; messageId: number; next: number }
-  | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "close" }
-  | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
-
-/** A point in the send stream: once the channel has sent `end` bytes in all, `bytes` of a message are out. */
-interface ProgressMark {
-  readonly from: Sender;
-  readonly end: number;
-  readonly bytes: number;
-  readonly total: number;
-}
-
 /** Receive progress is reported every this many chunks (about 1 MiB). */
 const RECEIVE_PROGRESS_EVERY = 64;
 
@@ -72,14 +44,9 @@ export class Connection {
   /** The remote is a sharedpeer: it takes large json messages and a top-level undefined. */
   remoteIsSharedpeer = false;
   private readonly codec: Codec;
-  private readonly outbox: Outgoing[] = [];
+  private readonly queue: SendQueue;
   private readonly listening = new Map<MemberId, Listening>();
   private readonly reassembler: Reassembler;
-  private nextMessageId = 1;
-  private posted = 0;
-  private unsent = 0;
-  private waitingForEncode = false;
-  private readonly marks: ProgressMark[] = [];
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
   private chunkTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
@@ -99,6 +66,13 @@ export class Connection {
     private readonly limits: ReassemblyLimits,
   ) {
     this.codec = codecFor(serialization);
+    this.queue = new SendQueue({
+      ref,
+      host,
+      admit: (encoded, from) => this.admit(encoded, from.member),
+      reportError: (member, error) => member.post(this.errorFrame(member.id, error)),
+      closeNow: () => this.close(),
+    });
     // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
     // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
     const maxPendingChunks = chunkCount(limits.maxPendingBytes) + 1024;
@@ -139,9 +113,7 @@ export class Connection {
       case "rtc-received":
         return this.received(report.data);
       case "rtc-drained":
-        this.unsent = this.posted - report.accepted + report.buffered;
-        this.reportSent(report.accepted - report.buffered);
-        return this.pump();
+        return this.queue.drained(report.accepted, report.buffered);
       case "rtc-failed":
         return this.fail("webrtc", report.message);
       default:
@@ -196,26 +168,21 @@ export class Connection {
       member.post(this.errorFrame(member.id, wireError("socket-error", messageOf(cause), cause)));
       return;
     }
-    const from = { member, sendId };
-    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
-    if (!item) return;
-    this.outbox.push(item);
-    this.pump();
+    this.queue.push(encoded, { member, sendId });
   }
 
   /** `flush`: the close travels behind everything queued, as peerjs's in-band close message. */
   requestClose(flush: boolean): void {
     if (this.state === "closed") return;
     if (!flush || this.state !== "open") return this.close();
-    this.outbox.push({ kind: "close" });
-    this.pump();
+    this.queue.pushClose(this.codec.closeFrame);
   }
 
   close(error?: WireError): void {
     if (this.state === "closed") return;
     const wasOpen = this.state === "open";
     this.state = "closed";
-    this.outbox.length = 0;
+    this.queue.clear();
     this.reassembler.clear();
     clearTimeout(this.chunkTimer);
     clearTimeout(this.lostTimer);
@@ -237,7 +204,7 @@ export class Connection {
     if (this.state !== "negotiating") return;
     this.state = "open";
     for (const member of this.members()) member.post({ t: "conn-open", member: member.id, ref: this.ref });
-    this.pump();
+    this.queue.start();
   }
 
   private iceStateChanged(state: RTCIceConnectionState): void {
@@ -255,138 +222,16 @@ export class Connection {
     else if (state === "closed") this.fail("connection-closed", `Connection to ${this.remoteId} closed.`);
   }
 
-  /** The queue item for an encoded message, or undefined (and an error to `member`) when it cannot go. */
-  private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
-    const member = from.member;
-    if (typeof encoded === "string") return { kind: "text", text: encoded };
-    if (encoded.byteLength > CHUNK_SIZE && this.serialization !== "binary" && !this.chunksNonBinary()) {
-      const error = wireError("message-too-big", `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`);
-      member.post(this.errorFrame(member.id, error));
-      return undefined;
-    }
-    return { kind: "bytes", bytes: encoded, from, messageId: 0, next: 0 };
-  }
-
-  /** json above the chunk size reaches a sharedpeer as chunks; raw has no framing at all. */
-  private chunksNonBinary(): boolean {
-    return this.serialization === "json" && this.remoteIsSharedpeer;
-  }
-
-  /** Moves queued messages to the host tab while the channel has room. */
-  private pump(): void {
-    if (this.state !== "open" || this.waitingForEncode) return;
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    const flushBatch = () => {
-      if (batch.length === 0) return;
-      this.postBytes(batch, batchBytes);
-      batch = [];
-      batchBytes = 0;
-    };
-    while (this.outbox.length > 0 && this.unsent + batchBytes < HIGH_WATER) {
-      const head = this.outbox[0] as Outgoing;
-      if (head.kind === "pending") {
-        flushBatch();
-        this.awaitEncode(head.promise, head.from);
-        return;
-      }
-      if (head.kind === "close") {
-        flushBatch();
-        this.outbox.shift();
-        this.sendCloseFrame();
-        continue;
-      }
-      if (head.kind === "text") {
-        flushBatch();
-        this.outbox.shift();
-        this.host.post({ t: "rtc-send-text", ref: this.ref, text: head.text, lowWater: this.lowWater() });
-        this.posted += head.text.length;
-        this.unsent += head.text.length;
-        continue;
-      }
-      if (head.bytes.byteLength <= CHUNK_SIZE || this.serialization === "raw") {
-        this.outbox.shift();
-        batch.push(head.bytes);
-        batchBytes += head.bytes.byteLength;
-        if (batchBytes >= BATCH_BYTES) flushBatch();
-        continue;
-      }
-      flushBatch();
-      this.postChunks(head);
-    }
-    flushBatch();
-  }
-
-  private postChunks(message: Extract<Outgoing, { kind: "bytes" }>): void {
-    if (message.messageId === 0) message.messageId = this.nextMessageId++;
-    const total = chunkCount(message.bytes.byteLength);
-    const count = Math.ceil(BATCH_BYTES / CHUNK_SIZE);
-    const frames = frameChunks(message.bytes, message.messageId, message.next, count);
-    message.next += frames.sizes.length;
-    if (message.next >= total) this.outbox.shift();
-    this.host.post({ t: "rtc-send", ref: this.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [frames.bytes]);
-    this.posted += frames.bytes.byteLength;
-    this.unsent += frames.bytes.byteLength;
-    if (message.from) {
-      const length = message.bytes.byteLength;
-      this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * CHUNK_SIZE), total: length });
-    }
-  }
-
-  private lowWater(): number {
-    return this.outbox.length === 0 ? 0 : LOW_WATER;
-  }
-
-  /** `sentOut`: bytes the channel has sent in all; every mark it passed becomes a progress event. */
-  private reportSent(sentOut: number): void {
-    while (this.marks.length > 0 && (this.marks[0] as ProgressMark).end <= sentOut) {
-      const mark = this.marks.shift() as ProgressMark;
-      const progress = { direction: "send" as const, id: mark.from.sendId, bytes: mark.bytes, total: mark.total, done: mark.bytes === mark.total };
-      mark.from.member.post({ t: "conn-progress", member: mark.from.member.id, ref: this.ref, progress });
-    }
-  }
-
-  private postBytes(messages: Uint8Array[], total: number): void {
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const m of messages) {
-      out.set(m, at);
-      at += m.byteLength;
-    }
-    const sizes = messages.map((m) => m.byteLength);
-    this.host.post({ t: "rtc-send", ref: this.ref, bytes: out.buffer, sizes, lowWater: this.lowWater() }, [out.buffer]);
-    this.posted += total;
-    this.unsent += total;
-  }
-
-  private awaitEncode(promise: Promise<Encoded>, from: Sender): void {
-    this.waitingForEncode = true;
-    promise.then(
-      (encoded) => {
-        this.waitingForEncode = false;
-        if (this.state !== "open") return;
-        const item = this.toOutgoing(encoded, from);
-        if (item) this.outbox[0] = item;
-        else this.outbox.shift();
-        this.pump();
-      },
-      (cause: unknown) => {
-        this.waitingForEncode = false;
-        this.outbox.shift();
-        from.member.post(this.errorFrame(from.member.id, wireError("socket-error", `Could not encode a message: ${messageOf(cause)}`, cause)));
-        this.pump();
-      },
-    );
-  }
-
-  private sendCloseFrame(): void {
-    const frame = this.codec.closeFrame;
-    if (!frame) {
-      // raw has no in-band close (peerjs sends "[object Object]"): close once the channel drained.
-      this.close();
-      return;
-    }
-    this.postBytes([frame], frame.byteLength);
+  /**
+   * Whether an encoded message can go: binary chunks anything; json above the chunk size reaches only
+   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole.
+   */
+  private admit(encoded: Uint8Array, member: Member): "whole" | "chunked" | "refused" {
+    if (encoded.byteLength <= CHUNK_SIZE || this.serialization === "raw") return "whole";
+    if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
+    const error = wireError("message-too-big", `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`);
+    member.post(this.errorFrame(member.id, error));
+    return "refused";
   }
 
   private received(data: ArrayBuffer | string): void {

@@ -1,0 +1,206 @@
+import { wireError, type WireError } from "../contract/errors.js";
+import type { ConnRef } from "../contract/ids.js";
+import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
+import type { Encoded } from "./codec/serialization.js";
+import type { Member } from "./member.js";
+import type { TabRecord } from "./tab.js";
+
+/** Bytes allowed between the worker and the far end of the channel before sends wait. */
+const HIGH_WATER = 8 * 1024 * 1024;
+/**
+ * While more is queued, the host reports when its channel drains to this, early enough to refill it
+ * before it runs dry; once the queue is empty, it reports at 0, which ends the last progress.
+ */
+const LOW_WATER = 2 * 1024 * 1024;
+/** Bytes per rtc-send frame, so that one transfer stays small. */
+const BATCH_BYTES = 1024 * 1024;
+
+/** Who sent a message, so that its progress and errors go back to that tab's DataConnection. */
+export interface Sender {
+  readonly member: Member;
+  readonly sendId: number;
+}
+
+type Outgoing =
+  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly from: Sender; readonly chunked: boolean; messageId: number; next: number }
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "close"; readonly frame: Uint8Array | undefined }
+  | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
+
+/** A point in the send stream: once the channel has sent `end` bytes in all, `bytes` of a message are out. */
+interface ProgressMark {
+  readonly from: Sender;
+  readonly end: number;
+  readonly bytes: number;
+  readonly total: number;
+}
+
+export interface SendQueueOwner {
+  readonly ref: ConnRef;
+  readonly host: TabRecord;
+  /** Whether an encoded message of this size can go (else the owner reported why to `from`). */
+  admit(encoded: Uint8Array, from: Sender): "whole" | "chunked" | "refused";
+  reportError(member: Member, error: WireError): void;
+  /** A flush close reached the head of the queue, on a serialization with no in-band close. */
+  closeNow(): void;
+}
+
+/**
+ * The outgoing side of a connection: messages in arrival order, encoded once, chunked as peerjs
+ * does, batched into transfers to the host tab, and held back while the channel is full (at most
+ * HIGH_WATER bytes in flight; the host reports drains through `bufferedamountlow`).
+ */
+export class SendQueue {
+  private readonly outbox: Outgoing[] = [];
+  private readonly marks: ProgressMark[] = [];
+  private nextMessageId = 1;
+  private posted = 0;
+  private unsent = 0;
+  private waitingForEncode = false;
+  private running = false;
+
+  constructor(private readonly owner: SendQueueOwner) {}
+
+  /** Starts moving messages: the channel is open. */
+  start(): void {
+    this.running = true;
+    this.pump();
+  }
+
+  push(encoded: Encoded | Promise<Encoded>, from: Sender): void {
+    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
+    if (!item) return;
+    this.outbox.push(item);
+    this.pump();
+  }
+
+  /** The close travels behind everything queued: `frame` is the in-band close, if the serialization has one. */
+  pushClose(frame: Uint8Array | undefined): void {
+    this.outbox.push({ kind: "close", frame });
+    this.pump();
+  }
+
+  /** The host's report: `accepted` bytes handed to the channel in all, `buffered` still in it. */
+  drained(accepted: number, buffered: number): void {
+    this.unsent = this.posted - accepted + buffered;
+    this.reportSent(accepted - buffered);
+    this.pump();
+  }
+
+  clear(): void {
+    this.running = false;
+    this.outbox.length = 0;
+    this.marks.length = 0;
+  }
+
+  private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
+    if (typeof encoded === "string") return { kind: "text", text: encoded };
+    const fit = this.owner.admit(encoded, from);
+    if (fit === "refused") return undefined;
+    return { kind: "bytes", bytes: encoded, from, chunked: fit === "chunked", messageId: 0, next: 0 };
+  }
+
+  private pump(): void {
+    if (!this.running || this.waitingForEncode) return;
+    let batch: Uint8Array[] = [];
+    let batchBytes = 0;
+    const flushBatch = () => {
+      if (batch.length === 0) return;
+      this.postBytes(batch, batchBytes);
+      batch = [];
+      batchBytes = 0;
+    };
+    while (this.running && this.outbox.length > 0 && this.unsent + batchBytes < HIGH_WATER) {
+      const head = this.outbox[0] as Outgoing;
+      if (head.kind === "pending") {
+        flushBatch();
+        this.awaitEncode(head.promise, head.from);
+        return;
+      }
+      if (head.kind === "bytes" && !head.chunked) {
+        this.outbox.shift();
+        batch.push(head.bytes);
+        batchBytes += head.bytes.byteLength;
+        if (batchBytes >= BATCH_BYTES) flushBatch();
+        continue;
+      }
+      flushBatch();
+      if (head.kind === "bytes") {
+        this.postChunks(head);
+      } else if (head.kind === "text") {
+        this.outbox.shift();
+        this.owner.host.post({ t: "rtc-send-text", ref: this.owner.ref, text: head.text, lowWater: this.lowWater() });
+        this.posted += head.text.length;
+        this.unsent += head.text.length;
+      } else {
+        this.outbox.shift();
+        // raw has no in-band close (peerjs would send "[object Object]"): close behind the data.
+        if (head.frame) this.postBytes([head.frame], head.frame.byteLength);
+        else this.owner.closeNow();
+      }
+    }
+    flushBatch();
+  }
+
+  private postChunks(message: Extract<Outgoing, { kind: "bytes" }>): void {
+    if (message.messageId === 0) message.messageId = this.nextMessageId++;
+    const total = chunkCount(message.bytes.byteLength);
+    const frames = frameChunks(message.bytes, message.messageId, message.next, Math.ceil(BATCH_BYTES / CHUNK_SIZE));
+    message.next += frames.sizes.length;
+    if (message.next >= total) this.outbox.shift();
+    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [frames.bytes]);
+    this.posted += frames.bytes.byteLength;
+    this.unsent += frames.bytes.byteLength;
+    const length = message.bytes.byteLength;
+    this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * CHUNK_SIZE), total: length });
+  }
+
+  private postBytes(messages: Uint8Array[], total: number): void {
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const m of messages) {
+      out.set(m, at);
+      at += m.byteLength;
+    }
+    const sizes = messages.map((m) => m.byteLength);
+    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: out.buffer, sizes, lowWater: this.lowWater() }, [out.buffer]);
+    this.posted += total;
+    this.unsent += total;
+  }
+
+  private lowWater(): number {
+    return this.outbox.length === 0 ? 0 : LOW_WATER;
+  }
+
+  /** `sentOut`: bytes the channel has sent in all; every mark it passed becomes a progress event. */
+  private reportSent(sentOut: number): void {
+    while (this.marks.length > 0 && (this.marks[0] as ProgressMark).end <= sentOut) {
+      const mark = this.marks.shift() as ProgressMark;
+      const { member, sendId } = mark.from;
+      const progress = { direction: "send" as const, id: sendId, bytes: mark.bytes, total: mark.total, done: mark.bytes === mark.total };
+      member.post({ t: "conn-progress", member: member.id, ref: this.owner.ref, progress });
+    }
+  }
+
+  /** A Blob inside: later messages wait, so that order holds (peerjs lets them overtake). */
+  private awaitEncode(promise: Promise<Encoded>, from: Sender): void {
+    this.waitingForEncode = true;
+    promise.then(
+      (encoded) => {
+        this.waitingForEncode = false;
+        if (!this.running) return;
+        const item = this.toOutgoing(encoded, from);
+        if (item) this.outbox[0] = item;
+        else this.outbox.shift();
+        this.pump();
+      },
+      (cause: unknown) => {
+        this.waitingForEncode = false;
+        this.outbox.shift();
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        this.owner.reportError(from.member, wireError("socket-error", `Could not encode a message: ${reason}`, cause));
+        this.pump();
+      },
+    );
+  }
+}
