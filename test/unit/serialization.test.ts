@@ -140,10 +140,18 @@ describe("binary", () => {
     for (const value of refused) expect(thrown(() => binary.encode(value))).toBeInstanceOf(EncodeError);
   });
 
-  test("pack recurses per array element: a 100000-element array is an EncodeError, not a crash", () => {
-    const error = thrown(() => binary.encode(new Array(100_000).fill(0)));
+  test("a 100000-element array encodes (the library's pack recurses per element and overflows on it)", () => {
+    const encoded = sync(binary.encode(new Array(100_000).fill(0)));
+    expect(wire(encoded).byteLength).toBe(5 + 100_000);
+    expect(dataOf(binary.decode(wire(encoded)))).toEqual(new Array(100_000).fill(0));
+  });
+
+  test("a cyclic value is an EncodeError, not a crash", () => {
+    const cycle: unknown[] = [1];
+    cycle.push({ back: cycle });
+    const error = thrown(() => binary.encode(cycle));
     expect(error).toBeInstanceOf(EncodeError);
-    expect(error.message).toMatch(/cannot encode/);
+    expect(error.message).toMatch(/cannot encode.*(nested|cyclic)/);
   });
 
   test("a text frame on a binary connection throws DecodeError", () => {

@@ -21,6 +21,29 @@ export interface DecodeOptions {
 
 const DEFAULT_MAX_DEPTH = 512;
 const utf8 = new TextDecoder("utf-8");
+/**
+ * Strings of at most this many bytes are first read as ASCII in JavaScript: a TextDecoder call costs
+ * about 200 ns in Chromium (100 ns in Node) whatever the length, the loop below less up to ~32 bytes.
+ */
+const SHORT_STRING = 32;
+
+/** bytes[start, end) as a string if all are ASCII (< 0x80), else undefined (TextDecoder's job). */
+function asciiString(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let out = "";
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const b0 = bytes[i] as number, b1 = bytes[i + 1] as number, b2 = bytes[i + 2] as number, b3 = bytes[i + 3] as number;
+    const b4 = bytes[i + 4] as number, b5 = bytes[i + 5] as number, b6 = bytes[i + 6] as number, b7 = bytes[i + 7] as number;
+    if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7) >= 0x80) return undefined;
+    out += String.fromCharCode(b0, b1, b2, b3, b4, b5, b6, b7);
+  }
+  for (; i < end; i++) {
+    const b = bytes[i] as number;
+    if (b >= 0x80) return undefined;
+    out += String.fromCharCode(b);
+  }
+  return out;
+}
 
 export function decodeBinaryPack(input: Uint8Array, options: DecodeOptions = {}): unknown {
   const reader = new Reader(input, options.maxDepth ?? DEFAULT_MAX_DEPTH, options.binaryViews ?? false);
@@ -100,6 +123,10 @@ class Reader {
     this.need(size);
     const start = this.offset;
     this.offset += size;
+    if (size <= SHORT_STRING) {
+      const ascii = asciiString(this.bytes, start, this.offset);
+      if (ascii !== undefined) return ascii;
+    }
     return utf8.decode(this.bytes.subarray(start, this.offset));
   }
 

@@ -1,6 +1,7 @@
 import { pack, type Packable } from "peerjs-js-binarypack";
 import type { WireSerialization } from "../../contract/options.js";
 import { decodeBinaryPack, DecodeError } from "./binarypack-decoder.js";
+import { encodeBinaryPack, NeedsAsync } from "./binarypack-encoder.js";
 import type { Chunk } from "./reassembler.js";
 
 /** One channel message, read. */
@@ -40,6 +41,14 @@ const UNDEFINED = new Uint8Array([0xc1]);
 const binary: Codec = {
   encode(value) {
     if (value === undefined) return UNDEFINED;
+    try {
+      return encodeBinaryPack(value);
+    } catch (cause) {
+      // Only a Blob inside needs the library's asynchronous pack; the bytes are the same.
+      if (!(cause instanceof NeedsAsync)) {
+        throw new EncodeError(`binary serialization cannot encode this value: ${String(cause)}`);
+      }
+    }
     let packed: ReturnType<typeof pack>;
     try {
       packed = pack(value as Packable);
