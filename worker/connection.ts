@@ -6,7 +6,7 @@ import { assertNever } from "../contract/assert-never.js";
 import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
-import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
+import { codecFor, type Codec } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import { SendQueue } from "./send-queue.js";
 import type { TabRecord } from "./tab.js";
@@ -69,6 +69,7 @@ export class Connection {
     this.queue = new SendQueue({
       ref,
       host,
+      encode: (value) => this.codec.encode(value),
       admit: (encoded, from) => this.admit(encoded, from.member),
       reportError: (member, error) => member.post(this.errorFrame(member.id, error)),
       closeNow: () => this.close(),
@@ -161,14 +162,7 @@ export class Connection {
       member.post(this.errorFrame(member.id, wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages.")));
       return;
     }
-    let encoded: Encoded | Promise<Encoded>;
-    try {
-      encoded = this.codec.encode(value);
-    } catch (cause) {
-      member.post(this.errorFrame(member.id, wireError("socket-error", messageOf(cause), cause)));
-      return;
-    }
-    this.queue.push(encoded, { member, sendId });
+    this.queue.push(value, { member, sendId });
   }
 
   /** `flush`: the close travels behind everything queued, as peerjs's in-band close message. */

@@ -22,6 +22,8 @@ export interface Sender {
 }
 
 type Outgoing =
+  /** Not encoded yet: values are encoded when they reach the head, so a long queue holds no copies. */
+  | { readonly kind: "value"; readonly value: unknown; readonly from: Sender }
   | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly from: Sender; readonly chunked: boolean; messageId: number; next: number }
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "close"; readonly frame: Uint8Array | undefined }
@@ -38,6 +40,8 @@ interface ProgressMark {
 export interface SendQueueOwner {
   readonly ref: ConnRef;
   readonly host: TabRecord;
+  /** The connection's serialization; throws when the value cannot be encoded. */
+  encode(value: unknown): Encoded | Promise<Encoded>;
   /** Whether an encoded message of this size can go (else the owner reported why to `from`). */
   admit(encoded: Uint8Array, from: Sender): "whole" | "chunked" | "refused";
   reportError(member: Member, error: WireError): void;
@@ -67,10 +71,8 @@ export class SendQueue {
     this.pump();
   }
 
-  push(encoded: Encoded | Promise<Encoded>, from: Sender): void {
-    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
-    if (!item) return;
-    this.outbox.push(item);
+  push(value: unknown, from: Sender): void {
+    this.outbox.push({ kind: "value", value, from });
     this.pump();
   }
 
@@ -112,6 +114,10 @@ export class SendQueue {
     };
     while (this.running && this.outbox.length > 0 && this.unsent + batchBytes < HIGH_WATER) {
       const head = this.outbox[0] as Outgoing;
+      if (head.kind === "value") {
+        this.encodeHead(head.value, head.from);
+        continue;
+      }
       if (head.kind === "pending") {
         flushBatch();
         this.awaitEncode(head.promise, head.from);
@@ -140,6 +146,21 @@ export class SendQueue {
       }
     }
     flushBatch();
+  }
+
+  /** Replaces the head with its encoding, or drops it with an error to its sender. */
+  private encodeHead(value: unknown, from: Sender): void {
+    let encoded: Encoded | Promise<Encoded>;
+    try {
+      encoded = this.owner.encode(value);
+    } catch (cause) {
+      this.outbox.shift();
+      this.owner.reportError(from.member, wireError("socket-error", cause instanceof Error ? cause.message : String(cause), cause));
+      return;
+    }
+    const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
+    if (item) this.outbox[0] = item;
+    else this.outbox.shift();
   }
 
   private postChunks(message: Extract<Outgoing, { kind: "bytes" }>): void {
