@@ -135,7 +135,8 @@ export class Hub implements PeerRegistry {
     for (const frame of frames) {
       const problem = checkFrame(frame);
       if (problem) {
-        console.warn(`sharedpeer worker: dropped a frame from ${tab.id}: ${problem}`);
+        // Said through the loggers of that tab's Peers, which honour their `debug` level.
+        for (const member of this.members.values()) if (member.tab === tab) member.log(2, [`dropped a frame from this tab: ${problem}`]);
         continue;
       }
       this.onTabFrame(tab, frame as ToWorker);

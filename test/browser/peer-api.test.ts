@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe as suite, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
+import { WebSocket } from "ws";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
 
 type Lib = "peerjs" | "sharedpeer";
@@ -319,4 +320,43 @@ test("sharedpeer: debug and logFunction are per Peer, and the worker's lines rea
   expect(lines.loud).toContain(`3 sharedpeer: [${loud}] open as ${loud}`);
   // The other Peer of the same tab, debug 0, logs nothing: the first one did not rewire a global logger.
   expect(lines.quiet).toEqual([]);
+});
+
+test("sharedpeer: connect() made before the Peer is open waits for the server instead of losing the offer (#652)", async () => {
+  const target = await env.tab(await env.user(), "sharedpeer");
+  const targetId = fresh("target");
+  await target.evaluate(([i, o]) => H.newPeer("t", [i, o]), [targetId, env.peerOptions] as const);
+  const tab = await env.tab(await env.user(), "sharedpeer");
+  const { key, openAtConnect } = await tab.evaluate(
+    async ([i, to, o]) => {
+      await H.newPeer("early", [i, o], { wait: false });
+      const openAtConnect = H.peerState("early")?.open ?? null;
+      return { key: H.connect("early", to, { reliable: true }), openAtConnect };
+    },
+    [fresh("early"), targetId, env.peerOptions] as const,
+  );
+  expect(openAtConnect).toBe(false);
+  await tab.evaluate((k) => H.waitOpen(k), key);
+  await tab.evaluate((k) => H.send(k, ["made before open"]), key);
+  const earlyId = await tab.evaluate(() => H.peerState("early")?.id ?? "");
+  const incoming = await target.evaluate((from) => H.incoming("t", from), earlyId);
+  await target.evaluate((k) => H.waitData(k, 1), incoming);
+  expect(await target.evaluate((k) => H.received(k), incoming)).toEqual(["made before open"]);
+});
+
+test("sharedpeer: when the server re-attaches the id to our token without OPEN (protocol §1.9), the Peer still opens", async () => {
+  // Another client registers the id with a token, as an earlier socket of ours would have.
+  const id = fresh("reattach");
+  const token = `tok${Math.random().toString(36).slice(2, 10)}`;
+  const holder = new WebSocket(`ws://127.0.0.1:${env.server.port}/peerjs?key=peerjs&id=${id}&token=${token}`);
+  const first = await new Promise<string>((resolve, reject) => {
+    holder.once("message", (data) => resolve(String(data)));
+    holder.once("error", reject);
+  });
+  expect(JSON.parse(first)).toEqual({ type: "OPEN" });
+  const tab = await env.tab(await env.user(), "sharedpeer");
+  // Same id and token: the server hands the id over silently and sends no OPEN.
+  expect(await tab.evaluate(([i, o]) => H.newPeer("p", [i, o]), [id, { ...env.peerOptions, token }] as const)).toBe(`open:${id}`);
+  expect(await tab.evaluate(() => H.peerState("p"))).toMatchObject({ open: true, id });
+  holder.close();
 });
