@@ -111,7 +111,9 @@ export type RtcReport =
   | { readonly t: "rtc-channel-open"; readonly ref: ConnRef }
   | { readonly t: "rtc-channel-closed"; readonly ref: ConnRef }
   | { readonly t: "rtc-ice-state"; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
-  | { readonly t: "rtc-received"; readonly ref: ConnRef; readonly data: ArrayBuffer | string }
+  /** Binary channel messages received since the last report, laid end to end (one copy beats many transfers). */
+  | { readonly t: "rtc-received"; readonly ref: ConnRef; readonly bytes: ArrayBuffer; readonly sizes: readonly number[] }
+  | { readonly t: "rtc-received-text"; readonly ref: ConnRef; readonly text: string }
   /** `accepted`: bytes handed to the channel so far; `buffered`: its bufferedAmount now. */
   | { readonly t: "rtc-drained"; readonly ref: ConnRef; readonly accepted: number; readonly buffered: number }
   | { readonly t: "rtc-failed"; readonly ref: ConnRef; readonly message: string };

@@ -10,6 +10,9 @@ interface Hosted {
   /** Negotiation steps run one after another: a candidate never overtakes its description. */
   steps: Promise<void>;
   accepted: number;
+  /** Binary messages received since the last report to the worker. */
+  inbox: ArrayBuffer[];
+  inboxBytes: number;
 }
 
 export type SdpTransform = (sdp: string) => string;
@@ -36,6 +39,9 @@ function loadAdapter(): Promise<unknown> {
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
   private readonly media = new Map<string, LocalMedia>();
+  /** Connections with received messages to report, and the timer that reports them. */
+  private readonly reportSoon = new Set<ConnRef>();
+  private reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly post: Post) {}
 
@@ -117,7 +123,7 @@ export class RtcHost {
 
   private open(ref: ConnRef, config: RTCConfiguration): Hosted {
     const pc = new RTCPeerConnection(config);
-    const hosted: Hosted = { pc, channel: undefined, steps: loadAdapter().then(() => undefined), accepted: 0 };
+    const hosted: Hosted = { pc, channel: undefined, steps: loadAdapter().then(() => undefined), accepted: 0, inbox: [], inboxBytes: 0 };
     this.hosted.set(ref, hosted);
     pc.onicecandidate = (event) => {
       if (event.candidate?.candidate) this.post({ t: "rtc-local-candidate", ref, candidate: event.candidate.toJSON() });
@@ -141,13 +147,49 @@ export class RtcHost {
     hosted.channel = channel;
     channel.binaryType = "arraybuffer";
     channel.onopen = () => this.post({ t: "rtc-channel-open", ref });
-    channel.onclose = () => this.post({ t: "rtc-channel-closed", ref });
+    channel.onclose = () => {
+      this.report(ref, hosted);
+      this.post({ t: "rtc-channel-closed", ref });
+    };
     channel.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
       const data = event.data;
-      // Batched per task: a burst of channel messages crosses to the worker in one postMessage.
-      this.post({ t: "rtc-received", ref, data }, typeof data === "string" ? undefined : [data], "later");
+      if (typeof data === "string") {
+        this.report(ref, hosted);
+        this.post({ t: "rtc-received-text", ref, text: data }, undefined, "later");
+        return;
+      }
+      // A burst of channel messages (each its own task) crosses to the worker as one buffer.
+      hosted.inbox.push(data);
+      hosted.inboxBytes += data.byteLength;
+      this.reportSoon.add(ref);
+      this.reportTimer ??= setTimeout(() => this.reportAll(), 0);
     };
     channel.onbufferedamountlow = () => this.reportDrained(ref, hosted);
+  }
+
+  private reportAll(): void {
+    this.reportTimer = undefined;
+    for (const ref of this.reportSoon) {
+      const hosted = this.hosted.get(ref);
+      if (hosted) this.report(ref, hosted);
+    }
+    this.reportSoon.clear();
+  }
+
+  /** Sends what `hosted` received so far to the worker, copied into one transferred buffer. */
+  private report(ref: ConnRef, hosted: Hosted): void {
+    if (hosted.inbox.length === 0) return;
+    const bytes = new Uint8Array(hosted.inboxBytes);
+    const sizes: number[] = [];
+    let at = 0;
+    for (const buffer of hosted.inbox) {
+      bytes.set(new Uint8Array(buffer), at);
+      at += buffer.byteLength;
+      sizes.push(buffer.byteLength);
+    }
+    hosted.inbox = [];
+    hosted.inboxBytes = 0;
+    this.post({ t: "rtc-received", ref, bytes: bytes.buffer, sizes }, [bytes.buffer]);
   }
 
   private step(ref: ConnRef, action: (hosted: Hosted) => Promise<void>): void {

@@ -111,8 +111,17 @@ export class Connection {
         return this.close();
       case "rtc-ice-state":
         return this.iceStateChanged(report.state);
-      case "rtc-received":
-        return this.received(report.data);
+      case "rtc-received": {
+        let at = 0;
+        for (const size of report.sizes) {
+          if (this.state === "closed") return;
+          this.received(new Uint8Array(report.bytes, at, size));
+          at += size;
+        }
+        return;
+      }
+      case "rtc-received-text":
+        return this.received(report.text);
       case "rtc-drained":
         return this.queue.drained(report.accepted, report.buffered);
       case "rtc-failed":
@@ -228,7 +237,7 @@ export class Connection {
     return "refused";
   }
 
-  private received(data: ArrayBuffer | string): void {
+  private received(data: Uint8Array | string): void {
     if (this.state === "closed") return;
     let value: unknown;
     try {

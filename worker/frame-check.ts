@@ -8,6 +8,9 @@ type Check = (frame: Record<string, unknown>) => boolean;
 const isRef = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
 const isString = (v: unknown) => typeof v === "string";
 const isObject = (v: unknown) => typeof v === "object" && v !== null;
+/** Non-negative integer lengths that add up to `total`. */
+const areSizes = (v: unknown, total: number) =>
+  Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0) && v.reduce((a: number, n: number) => a + n, 0) === total;
 const withRef = (extra: Check = () => true): Check => (f) => isRef(f["ref"]) && extra(f);
 const memberRef = (extra: Check = () => true): Check => (f) => isString(f["member"]) && withRef(extra)(f);
 
@@ -21,7 +24,8 @@ const CHECKS: Record<string, Check> = {
   "rtc-channel-open": withRef(),
   "rtc-channel-closed": withRef(),
   "rtc-ice-state": withRef((f) => isString(f["state"])),
-  "rtc-received": withRef((f) => isString(f["data"]) || f["data"] instanceof ArrayBuffer),
+  "rtc-received": withRef((f) => f["bytes"] instanceof ArrayBuffer && areSizes(f["sizes"], (f["bytes"] as ArrayBuffer).byteLength)),
+  "rtc-received-text": withRef((f) => isString(f["text"])),
   "rtc-drained": withRef((f) => Number.isFinite(f["accepted"]) && Number.isFinite(f["buffered"])),
   "rtc-failed": withRef((f) => isString(f["message"])),
 };

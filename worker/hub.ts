@@ -169,6 +169,7 @@ export class Hub implements PeerRegistry {
       case "rtc-channel-closed":
       case "rtc-ice-state":
       case "rtc-received":
+      case "rtc-received-text":
       case "rtc-drained":
       case "rtc-failed": {
         const conn = this.connections.get(frame.ref);

@@ -104,6 +104,7 @@ export class MediaCall {
         if (report.state === "failed") this.fail("negotiation-failed", `Negotiation of the call with ${this.remoteId} failed.`);
         return;
       case "rtc-received":
+      case "rtc-received-text":
       case "rtc-drained":
         return;
       case "rtc-failed":

@@ -16,7 +16,8 @@ export type Encoded = Uint8Array | string;
 export interface Codec {
   /** Async only when a Blob must be read first. */
   encode(value: unknown): Encoded | Promise<Encoded>;
-  decode(frame: ArrayBuffer | string): DecodedFrame;
+  /** One channel message: text, or binary (a view into a batch of received messages, or a whole buffer). */
+  decode(frame: Uint8Array | ArrayBuffer | string): DecodedFrame;
   /** A message put back together from chunks. */
   decodeAssembled(bytes: Uint8Array): unknown;
   /** The in-band `{__peerData:{type:"close"}}` of `close({flush:true})`; undefined where peerjs has none. */
@@ -59,7 +60,7 @@ const binary: Codec = {
   },
   decode(frame) {
     if (typeof frame === "string") throw new DecodeError("a text frame on a binary connection");
-    const bytes = new Uint8Array(frame);
+    const bytes = asBytes(frame);
     if (!looksLikeChunk(bytes)) return classify(decodeBinaryPack(bytes));
     const read = classify(decodeBinaryPack(bytes, { binaryViews: true }));
     // A user map that merely starts like a chunk gets ArrayBuffer copies, as every other message.
@@ -82,7 +83,7 @@ const json: Codec = {
   },
   decode(frame) {
     if (typeof frame !== "string") {
-      const bytes = new Uint8Array(frame);
+      const bytes = asBytes(frame);
       // A JSON text never starts with a byte ≥ 0x80: such a frame is a chunk of a large message.
       if (looksLikeChunk(bytes)) return classify(decodeBinaryPack(bytes, { binaryViews: true }));
       frame = utf8.decode(bytes);
@@ -104,7 +105,8 @@ const raw: Codec = {
     if (value instanceof Blob) return value.arrayBuffer().then((b) => new Uint8Array(b));
     throw new EncodeError("raw serialization sends strings, ArrayBuffers, typed arrays and Blobs only");
   },
-  decode: (frame) => ({ kind: "data", value: frame }),
+  // Binary arrives as a view into a batch: the app gets an ArrayBuffer of its own.
+  decode: (frame) => ({ kind: "data", value: typeof frame === "string" || frame instanceof ArrayBuffer ? frame : frame.slice().buffer }),
   decodeAssembled: (bytes) => bytes.slice().buffer,
   closeFrame: undefined,
 };
@@ -113,6 +115,10 @@ const CODECS: Record<WireSerialization, Codec> = { binary, json, raw };
 
 export function codecFor(serialization: WireSerialization): Codec {
   return CODECS[serialization];
+}
+
+function asBytes(frame: Uint8Array | ArrayBuffer): Uint8Array {
+  return frame instanceof Uint8Array ? frame : new Uint8Array(frame);
 }
 
 function parseJson(text: string): unknown {
