@@ -5,7 +5,7 @@
  * and its TypeScript checks the published types.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -133,6 +133,16 @@ async function checkApp(origin: string): Promise<void> {
     await Promise.all(users.map((u) => u.close()));
   }
 }
+
+test("the tarball holds only the build, its types, README, LICENSE and package.json", () => {
+  const tarball = readdirSync(app).find((f) => f.endsWith(".tgz"))!;
+  const files = execFileSync("tar", ["tzf", join(app, tarball)], { encoding: "utf8" }).trim().split("\n");
+  const stray = files.filter((f) => !/^package\/(dist\/.+|README\.md|LICENSE|package\.json)$/.test(f));
+  expect(stray).toEqual([]);
+  for (const needed of ["package/dist/index.js", "package/dist/worker.js", "package/dist/types/src/index.d.ts", "package/dist/testing/index.js"]) {
+    expect(files).toContain(needed);
+  }
+});
 
 test("the published types accept the peerjs API and reject misuse", () => {
   execFileSync(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
