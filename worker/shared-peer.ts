@@ -1,25 +1,15 @@
 import { wireError, type PeerErrorType, type WireError } from "../contract/errors.js";
 import type { ConnRef, MemberId } from "../contract/ids.js";
 import type { ConnectSettings, LogLevel, PeerSettings, WireSerialization } from "../contract/options.js";
-import type { ClientMessage, OfferPayload, ServerMessage } from "../contract/server-messages.js";
+import type { ClientMessage, OfferPayload } from "../contract/server-messages.js";
 import type { ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { Connection, type ConnectionOwner, type Role } from "./connection.js";
 import { MediaCall } from "./media-call.js";
 import type { Member } from "./member.js";
-import { idUrl, peersUrl, socketUrl } from "./server-url.js";
-import { SignallingSocket } from "./signalling-socket.js";
+import { peersUrl } from "./server-url.js";
+import { ServerSession, type RelayedMessage } from "./server-session.js";
 import type { TabRecord } from "./tab.js";
-
-/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
-const REATTACH_GRACE_MS = 1000;
-/**
- * After losing the server, the peer reconnects by itself, keeping its id and token: the first try
- * after 500 ms, then each delay doubles up to 30 s, every one jittered to 50–100% so that many
- * clients of a restarted server do not come back in step.
- */
-const RETRY_FIRST_MS = 500;
-const RETRY_MAX_MS = 30_000;
 
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
@@ -38,29 +28,49 @@ export interface PeerRegistry {
 
 /** One peer id at one server, with one signalling socket, used by any number of members. */
 export class SharedPeer implements ConnectionOwner {
-  state: PeerState = "connecting";
   readonly members = new Map<MemberId, Member>();
   /** Data connections and media calls, by ref. */
   readonly connections = new Map<ConnRef, PeerLink>();
-  private socket: SignallingSocket | undefined;
-  private everOpened = false;
-  private reattachTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryDelay = RETRY_FIRST_MS;
-  /** Frames sent while there is no socket yet (the id is still being fetched). */
-  private readonly unsent: ClientMessage[] = [];
+  private readonly session: ServerSession;
+  private destroyed = false;
 
   constructor(
     private readonly registry: PeerRegistry,
     readonly settings: PeerSettings,
-    public id: string | null,
+    id: string | null,
     /** Set for shared peers: the registry key other tabs find it by. */
     readonly shareKey: string | undefined,
-  ) {}
+  ) {
+    this.session = new ServerSession(settings, id, {
+      opened: (openId) => {
+        this.log(3, `open as ${openId}`);
+        this.broadcast((member) => ({ t: "peer-open", member, id: openId }));
+      },
+      // peerjs reports the loss as a `network` error; the session then heals instead of staying down.
+      lost: () => this.emitError(wireError("network", "Lost connection to server.")),
+      offline: () => {
+        const offlineId = this.id ?? "";
+        this.broadcast((member) => ({ t: "peer-disconnected", member, id: offlineId }));
+      },
+      fatal: (type, message, cause) => this.abort(type, message, cause),
+      message: (message) => this.handleServerMessage(message),
+      malformed: (reason) => this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
+      log: (level, ...args) => this.log(level, ...args),
+    });
+  }
+
+  get id(): string | null {
+    return this.session.id;
+  }
+
+  get state(): PeerState {
+    if (this.destroyed) return "destroyed";
+    const state = this.session.state;
+    return state === "offline" || state === "closed" ? "disconnected" : state;
+  }
 
   start(): void {
-    if (this.id === null) void this.fetchId();
-    else this.openSocket();
+    this.session.start();
   }
 
   addMember(member: Member): void {
@@ -77,13 +87,10 @@ export class SharedPeer implements ConnectionOwner {
 
   /** Ends the peer: its connections, its socket, its place in the registry. */
   destroy(): void {
-    if (this.state === "destroyed") return;
-    this.state = "destroyed";
-    clearTimeout(this.reattachTimer);
-    clearTimeout(this.retryTimer);
+    if (this.destroyed) return;
+    this.destroyed = true;
     for (const conn of [...this.connections.values()]) conn.close();
-    this.socket?.close();
-    this.socket = undefined;
+    this.session.close();
     this.broadcast((member) => ({ t: "peer-closed", member }));
     this.members.clear();
     this.registry.peerEnded(this);
@@ -91,18 +98,11 @@ export class SharedPeer implements ConnectionOwner {
 
   /** Closes the socket on request: no automatic reconnection until `reconnect()`. */
   disconnect(): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.goOffline();
+    if (!this.destroyed) this.session.goOffline();
   }
 
   reconnect(): void {
-    if (this.state !== "disconnected") return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    this.state = "connecting";
-    this.log(3, `reconnecting to the server as ${this.id ?? "a new id"}`);
-    this.start();
+    if (!this.destroyed) this.session.resume();
   }
 
   connect(caller: Member, remoteId: string, s: ConnectSettings): void {
@@ -167,8 +167,7 @@ export class SharedPeer implements ConnectionOwner {
   // ConnectionOwner
 
   signal(message: ClientMessage): void {
-    if (this.socket) this.socket.send(message);
-    else this.unsent.push(message);
+    this.session.send(message);
   }
 
   forget(link: { readonly ref: ConnRef }): void {
@@ -181,101 +180,8 @@ export class SharedPeer implements ConnectionOwner {
     for (const member of this.members.values()) member.log(level, line);
   }
 
-  // Signalling
-
-  private async fetchId(): Promise<void> {
-    try {
-      const response = await fetch(idUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const id = await response.text();
-      if (this.state !== "connecting") return;
-      this.id = id;
-      this.openSocket();
-    } catch (cause) {
-      if (this.state !== "connecting") return;
-      this.abort("server-error", `Could not get an ID from the server at ${this.settings.host}:${this.settings.port}${this.settings.path}.`, cause);
-    }
-  }
-
-  private openSocket(): void {
-    const id = this.id as string;
-    const socket = new SignallingSocket(socketUrl(this.settings, id, this.settings.token), this.settings.pingInterval, {
-      onConnected: () => {
-        for (const frame of this.unsent.splice(0)) socket.send(frame);
-        // The server answers a new registration at once; silence means it re-attached our token.
-        this.reattachTimer = setTimeout(() => this.markOpen(), REATTACH_GRACE_MS);
-      },
-      onMessage: (message) => this.handleServerMessage(message),
-      onMalformed: (reason) => this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
-      onClosed: (expected) => {
-        if (expected || this.socket !== socket) return;
-        this.socket = undefined;
-        if (this.state === "destroyed" || this.state === "disconnected") return;
-        if (!this.everOpened) {
-          this.abort("server-error", `Could not reach the PeerServer at ${this.settings.host}:${this.settings.port}.`);
-        } else if (this.retrying()) {
-          this.state = "disconnected";
-          this.scheduleRetry();
-        } else {
-          // peerjs reports the loss as a `network` error; then we heal instead of staying down.
-          this.emitError(wireError("network", "Lost connection to server."));
-          this.goOffline();
-          this.scheduleRetry();
-        }
-      },
-    });
-    this.socket = socket;
-  }
-
-  private goOffline(): void {
-    if (this.state === "disconnected" || this.state === "destroyed") return;
-    this.state = "disconnected";
-    clearTimeout(this.reattachTimer);
-    this.socket?.close();
-    this.socket = undefined;
-    const id = this.id ?? "";
-    this.broadcast((member) => ({ t: "peer-disconnected", member, id }));
-  }
-
-  private retrying(): boolean {
-    return this.retryDelay > RETRY_FIRST_MS;
-  }
-
-  private scheduleRetry(): void {
-    const delay = this.retryDelay * (0.5 + Math.random() / 2);
-    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
-    this.log(2, `lost the server; trying again in ${Math.round(delay)} ms`);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.state !== "disconnected") return;
-      this.state = "connecting";
-      this.openSocket();
-    }, delay);
-  }
-
-  private markOpen(): void {
-    clearTimeout(this.reattachTimer);
-    if (this.state !== "connecting" || this.id === null) return;
-    this.state = "open";
-    this.everOpened = true;
-    this.retryDelay = RETRY_FIRST_MS;
-    const id = this.id;
-    this.log(3, `open as ${id}`);
-    this.broadcast((member) => ({ t: "peer-open", member, id }));
-  }
-
-  private handleServerMessage(message: ServerMessage): void {
+  private handleServerMessage(message: RelayedMessage): void {
     switch (message.type) {
-      case "OPEN":
-        return this.markOpen();
-      case "ID-TAKEN":
-        clearTimeout(this.reattachTimer);
-        return this.abort("unavailable-id", `ID "${this.id ?? ""}" is taken`);
-      case "ERROR":
-        clearTimeout(this.reattachTimer);
-        return this.abort("server-error", message.payload?.msg || "The PeerServer reported an error.");
-      case "INVALID-KEY":
-        return this.abort("invalid-key", `API KEY "${this.settings.key}" is invalid`);
       case "OFFER":
         return this.handleOffer(message.src, message.payload);
       case "ANSWER": {
@@ -380,7 +286,7 @@ export class SharedPeer implements ConnectionOwner {
   /** Fatal for the peer: destroyed if it never reached the server, else only disconnected (as 1.5.5). */
   private abort(type: PeerErrorType, message: string, cause?: unknown): void {
     this.emitError(wireError(type, message, cause));
-    if (this.everOpened) this.disconnect();
+    if (this.session.everOpened) this.disconnect();
     else this.destroy();
   }
 
