@@ -4,6 +4,7 @@ import { toWireSerialization, type ConnectSettings, type PeerSettings, type Seri
 import type { CallInfo, ConnectionInfo } from "../contract/tab-frames.js";
 import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
+import { ConnectionList, type AnyConnection } from "./connection-list.js";
 import { DataConnection } from "./data-connection.js";
 import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
 import { MediaConnection, type CallOptions } from "./media-connection.js";
@@ -39,7 +40,6 @@ export interface PeerEvents {
 }
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
-type AnyConnection = DataConnection | MediaConnection;
 
 const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
 
@@ -62,10 +62,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly settings: PeerSettings;
   private readonly ready: Promise<WorkerLink | undefined>;
   private pickedMode: WorkerMode;
-  private readonly conns = new Map<string, AnyConnection[]>();
-  /** Connections and calls this object placed, waiting for the worker to know them. */
-  private readonly placing = new Map<string, AnyConnection>();
-  private readonly byRef = new Map<number, AnyConnection>();
+  private readonly conns = new ConnectionList();
   /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
   private ownDisconnects = 0;
   /** The options this Peer was made with. */
@@ -115,9 +112,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** Remote id → live connections and calls; the same in every tab attached to this peer. */
   get connections(): Record<string, AnyConnection[]> {
-    const out: Record<string, AnyConnection[]> = {};
-    for (const [remote, list] of this.conns) out[remote] = [...list];
-    return out;
+    return this.conns.snapshot();
   }
 
   /**
@@ -151,8 +146,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       }, 0);
       return conn;
     }
-    this.placing.set(connectionId, conn);
-    this.track(conn);
+    this.conns.placed(conn);
     void this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => {
       conn.emit("error", toPeerError(e, "webrtc"));
       conn.close();
@@ -182,8 +176,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       }, 0);
       return call;
     }
-    this.placing.set(connectionId, call);
-    this.track(call);
+    this.conns.placed(call);
     void this.ready
       .then((link) => {
         if (!link) return;
@@ -198,7 +191,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   getConnection(peerId: string, connectionId: string): AnyConnection | null {
-    return this.conns.get(peerId)?.find((c) => c.connectionId === connectionId) ?? null;
+    return this.conns.find(peerId, connectionId);
   }
 
   /**
@@ -260,7 +253,7 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** @internal */
   readonly [peerInternals]: PeerInternals = {
-    forget: (conn) => this.untrack(conn),
+    forget: (conn) => this.conns.remove(conn),
     stats: async () => {
       const link = await this.ready;
       if (!link) throw new PeerError("disconnected", "This Peer never reached its worker.");
@@ -315,7 +308,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.callAdded(link, frame.call, frame.incoming);
         return;
       case "call-answered": {
-        const call = this.byRef.get(frame.ref);
+        const call = this.conns.get(frame.ref);
         if (call instanceof MediaConnection) call[connectionInternals].answered(frame.here);
         return;
       }
@@ -328,7 +321,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "conn-closed":
       case "conn-ice-state":
       case "conn-progress":
-        this.byRef.get(frame.ref)?.[connectionInternals].handle(frame);
+        this.conns.get(frame.ref)?.[connectionInternals].handle(frame);
         return;
       default:
         assertNever(frame);
@@ -336,57 +329,21 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const placed = this.placing.get(info.connectionId);
-    this.placing.delete(info.connectionId);
-    let conn = placed instanceof DataConnection ? placed : undefined;
-    if (!conn) {
-      conn = new DataConnection({
-        provider: this,
-        member: this.member,
-        remoteId: info.remoteId,
-        connectionId: info.connectionId,
-        label: info.label,
-        metadata: info.metadata,
-        serialization: info.serialization,
-        reliable: info.reliable,
-      });
-      this.track(conn);
-    }
-    this.byRef.set(info.ref, conn);
+    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
+      new DataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
+    );
     if (incoming) this.emit("connection", conn, info.metadata);
-    else if (!placed) this.emit("sharedConnection", conn);
+    else if (!placedHere) this.emit("sharedConnection", conn);
     conn[connectionInternals].bind(link, info);
   }
 
   private callAdded(link: WorkerLink, info: CallInfo, incoming: boolean): void {
-    const placed = this.placing.get(info.connectionId);
-    this.placing.delete(info.connectionId);
-    let call = placed instanceof MediaConnection ? placed : undefined;
-    if (!call) {
-      call = new MediaConnection({ provider: this, member: this.member, remoteId: info.remoteId, connectionId: info.connectionId, metadata: info.metadata });
-      this.track(call);
-    }
-    this.byRef.set(info.ref, call);
+    const { conn: call, placedHere } = this.conns.adopt(info.ref, info.connectionId, MediaConnection, () =>
+      new MediaConnection({ provider: this, member: this.member, ...info }),
+    );
     call[connectionInternals].bind(link, info.ref);
     if (incoming) this.emit("call", call);
-    else if (!placed) this.emit("sharedConnection", call);
-  }
-
-  private track(conn: AnyConnection): void {
-    const list = this.conns.get(conn.peer) ?? [];
-    list.push(conn);
-    this.conns.set(conn.peer, list);
-  }
-
-  private untrack(conn: AnyConnection): void {
-    const list = this.conns.get(conn.peer);
-    if (list) {
-      const rest = list.filter((c) => c !== conn);
-      if (rest.length > 0) this.conns.set(conn.peer, rest);
-      else this.conns.delete(conn.peer);
-    }
-    this.placing.delete(conn.connectionId);
-    for (const [ref, c] of this.byRef) if (c === conn) this.byRef.delete(ref);
+    else if (!placedHere) this.emit("sharedConnection", call);
   }
 
   private fail(error: PeerError): void {
@@ -398,7 +355,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.state === "destroyed") return;
     this.state = "destroyed";
     this.currentId = null;
-    for (const list of [...this.conns.values()]) for (const conn of list) conn[connectionInternals].detach();
+    for (const conn of this.conns.all()) conn[connectionInternals].detach();
     this.emit("close");
   }
 }
