@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe as suite, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { WebSocket } from "ws";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { idMaker } from "../support/seeded.js";
 
 type Lib = "peerjs" | "sharedpeer";
 const LIBS: Lib[] = ["peerjs", "sharedpeer"];
@@ -13,9 +14,7 @@ const LIBS: Lib[] = ["peerjs", "sharedpeer"];
 let env: BrowserEnv;
 let user: BrowserContext;
 const tabs = {} as Record<Lib, Page>;
-const run = Math.random().toString(36).slice(2, 7);
-let counter = 0;
-const fresh = (name: string) => `${name}-${run}-${++counter}`;
+const fresh = idMaker();
 
 beforeAll(async () => {
   // EXPIRE for an offer to an absent peer comes ~1–2 s after it instead of ~5–6 s.
@@ -53,9 +52,9 @@ suite.each(LIBS)("%s", (lib) => {
   test("ID taken: 10 Peers asking for a live id with share:false all get unavailable-id, none opens, the owner keeps it", async () => {
     const tab = tabs[lib];
     const id = fresh("owner");
-    const owner = `owner-${counter}`;
+    const owner = `owner-${id}`;
     expect(await newPeer(tab, owner, id)).toBe(`open:${id}`);
-    const thieves = Array.from({ length: 10 }, (_, i) => `thief-${counter}-${i}`);
+    const thieves = Array.from({ length: 10 }, (_, i) => `thief-${id}-${i}`);
     const results = await tab.evaluate(
       ([names, i, o]) => Promise.all(names.map((n) => H.newPeer(n, [i, o]))),
       [thieves, id, { ...env.peerOptions, share: false }] as const,

@@ -5,11 +5,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { idMaker } from "../support/seeded.js";
 
 let env: BrowserEnv;
-const run = Math.random().toString(36).slice(2, 7);
-let counter = 0;
-const fresh = (name: string) => `${name}-${run}-${++counter}`;
+const fresh = idMaker();
 
 beforeAll(async () => {
   env = await startBrowserEnv();

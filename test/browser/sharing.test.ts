@@ -2,11 +2,10 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { idMaker } from "../support/seeded.js";
 
 let env: BrowserEnv;
-const run = Math.random().toString(36).slice(2, 7);
-let counter = 0;
-const fresh = (name: string) => `${name}-${run}-${++counter}`;
+const fresh = idMaker();
 
 beforeAll(async () => {
   env = await startBrowserEnv();

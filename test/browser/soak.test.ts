@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { prng } from "../support/seeded.js";
 
 const MESSAGES = Number(process.env["SOAK_MESSAGES"] ?? 2000);
 if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error(`SOAK_MESSAGES must be a positive integer, not "${process.env["SOAK_MESSAGES"]}"`);
@@ -27,17 +28,6 @@ afterAll(async () => {
   await env?.close();
 });
 
-/** mulberry32: a small seeded PRNG, so that every run sends the same sizes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /**
  * Pad sizes of one stream: mostly up to 256 bytes, 5% up to 32 KiB (chunked above 16300), 0.2%

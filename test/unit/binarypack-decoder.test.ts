@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { pack, type Packable } from "peerjs-js-binarypack";
 import { decodeBinaryPack, DecodeError } from "../../worker/codec/binarypack-decoder.js";
+import { concat as concatList } from "../support/seeded.js";
+/** `concat(a, b, …)`: the parts in one array. */
+const concat = (...parts: Uint8Array[]): Uint8Array => concatList(parts);
 
 const packed = (value: Packable): Uint8Array => new Uint8Array(pack(value) as ArrayBuffer);
 const roundTrip = (value: Packable): unknown => decodeBinaryPack(packed(value));
@@ -13,15 +16,6 @@ function hex(text: string): Uint8Array {
 
 const ascii = (text: string): string => Buffer.from(text, "utf8").toString("hex");
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
 
 /** The bytes of a decoded binary field, which must be an ArrayBuffer. */
 function bytesOf(value: unknown): number[] {

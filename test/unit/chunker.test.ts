@@ -4,18 +4,8 @@ import { decodeBinaryPack } from "../../worker/codec/binarypack-decoder.js";
 import { CHUNK_SIZE, chunkCount, frameChunks, type FrameBatch } from "../../worker/codec/chunker.js";
 import { Reassembler } from "../../worker/codec/reassembler.js";
 import { codecFor } from "../../worker/codec/serialization.js";
+import { prng } from "../support/seeded.js";
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 function randomBytes(length: number, seed: number): Uint8Array {
   const next = prng(seed);

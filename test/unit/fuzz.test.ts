@@ -4,6 +4,7 @@ import { DecodeError } from "../../worker/codec/binarypack-decoder.js";
 import { chunkCount, frameChunks } from "../../worker/codec/chunker.js";
 import { Reassembler, ReassemblyError, type ReassemblyLimits } from "../../worker/codec/reassembler.js";
 import { codecFor, type Codec, type DecodedFrame } from "../../worker/codec/serialization.js";
+import { prng, concat } from "../support/seeded.js";
 
 /**
  * Random and mutated frames through the binary and json decoders and a Reassembler. Reproducible:
@@ -15,17 +16,6 @@ const LIMITS: ReassemblyLimits = { maxMessageBytes: 32 * 1024, maxPendingBytes: 
 
 type Value = null | boolean | number | string | ArrayBuffer | Value[] | { [key: string]: Value };
 
-/** mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const next = prng(SEED);
 const int = (below: number): number => Math.floor(next() * below);
@@ -36,15 +26,6 @@ function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length }, () => int(256));
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
-}
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).subarray(0, 200).toString("hex");
 
