@@ -137,15 +137,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       reliable: options.reliable ?? false,
     };
     const conn = new DataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
-    if (this.state === "disconnected" || this.state === "destroyed") {
-      const error = new PeerError("disconnected", "Cannot connect to new Peer after disconnecting from server.");
-      setTimeout(() => {
-        this.emit("error", error);
-        conn.emit("error", error);
-        conn.close();
-      }, 0);
-      return conn;
-    }
+    if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
     void this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => {
       conn.emit("error", toPeerError(e, "webrtc"));
@@ -167,15 +159,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const connectionId = `mc_${randomToken()}`;
     const call = new MediaConnection({ provider: this, member: this.member, remoteId: peer, connectionId, metadata: options.metadata });
     call.localStream = stream;
-    if (this.state === "disconnected" || this.state === "destroyed") {
-      const error = new PeerError("disconnected", "Cannot call a peer after disconnecting from the server.");
-      setTimeout(() => {
-        this.emit("error", error);
-        call.emit("error", error);
-        call.close();
-      }, 0);
-      return call;
-    }
+    if (this.refusedOffline(call, "Cannot call a peer after disconnecting from the server.")) return call;
     this.conns.placed(call);
     void this.ready
       .then((link) => {
@@ -344,6 +328,23 @@ export class Peer extends EventEmitter<PeerEvents> {
     call[connectionInternals].bind(link, info.ref);
     if (incoming) this.emit("call", call);
     else if (!placedHere) this.emit("sharedConnection", call);
+  }
+
+  /**
+   * As 1.5.5: no new connection without the server. The error comes a tick later, on the Peer and
+   * on the connection, which then closes, so that the caller can attach listeners first.
+   */
+  private refusedOffline(conn: AnyConnection, message: string): boolean {
+    if (this.state !== "disconnected" && this.state !== "destroyed") return false;
+    const error = new PeerError("disconnected", message);
+    setTimeout(() => {
+      this.emit("error", error);
+      // Each class has its own event map, so a union cannot emit: narrow first.
+      if (conn instanceof DataConnection) conn.emit("error", error);
+      else conn.emit("error", error);
+      conn.close();
+    }, 0);
+    return true;
   }
 
   private fail(error: PeerError): void {
