@@ -39,8 +39,6 @@ export interface WorkerApi {
   hello(): Hello;
   /** `port` carries ToTab / ToWorker batches; `lock` is the Web Lock the tab holds while alive. */
   registerTab(tab: TabId, port: MessagePort, lock: string, visible: boolean): void;
-  /** The tab is going away (pagehide); the lock would tell the hub as well, a bit later. */
-  unregisterTab(tab: TabId): void;
   /** `id` null: the server assigns one. The member gets peer-open / peer-error / conn-added events. */
   attach(tab: TabId, member: MemberId, id: string | null, settings: PeerSettings): void;
   /** The member's Peer object is destroyed; the shared peer ends with its last member. */

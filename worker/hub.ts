@@ -38,7 +38,6 @@ export class Hub implements PeerRegistry {
     const api = {
       hello: () => ({ version: CONTRACT_VERSION, mode: this.mode }),
       registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible, endpoint),
-      unregisterTab: (tab: TabId) => this.tabGone(tab),
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
       connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings),
