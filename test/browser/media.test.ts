@@ -1,19 +1,11 @@
 /** Media calls: interop with the official peerjs both ways, and one call shared by two tabs. */
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
-import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 const fresh = idMaker();
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
 
 async function peerIn(page: "sharedpeer" | "peerjs", id: string): Promise<Page> {
   const tab = await env.tab(await env.user(), page);

@@ -1,16 +1,8 @@
 /** Apps follow a large send on both ends: sendProgress at the sender, receiveProgress at every listening tab. */
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { expect, test } from "vitest";
+import { useBrowserEnv } from "../support/env.js";
 
-let env: BrowserEnv;
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useBrowserEnv();
 
 interface Step {
   direction: string;

@@ -1,19 +1,11 @@
 /** Several tabs, one peer: the capability sharedpeer exists for (peers/peerjs#647). */
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 const fresh = idMaker();
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
 
 async function openPeer(tab: Page, name: string, id: string | null, extra: Record<string, unknown> = {}): Promise<string> {
   return tab.evaluate(([n, i, o]) => H.newPeer(n, [i, o]), [name, id, { ...env.peerOptions, ...extra }] as const);

@@ -6,9 +6,9 @@
  *
  * `npm run soak` runs it with SOAK_MESSAGES=20000.
  */
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
+import { useBrowserEnv } from "../support/env.js";
 import { prng } from "../support/seeded.js";
 
 const MESSAGES = Number(process.env["SOAK_MESSAGES"] ?? 2000);
@@ -17,16 +17,8 @@ const TABS = 5;
 const REMOTES = 4;
 const MiB = 1024 * 1024;
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 const run = Math.random().toString(36).slice(2, 7);
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
 
 
 /**

@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
 import { launchChromium, newUser } from "../../testing/browser.js";
 import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
@@ -74,6 +75,26 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}): Pr
     },
   };
   return env;
+}
+
+/**
+ * Starts a BrowserEnv before the file's tests and closes it after them. The returned object stands
+ * for it from then on, so that a test file needs no `let env` and hooks of its own.
+ */
+export function useBrowserEnv(serverOptions: PeerServerOptions = {}): BrowserEnv {
+  let started: BrowserEnv | undefined;
+  beforeAll(async () => {
+    started = await startBrowserEnv(serverOptions);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as BrowserEnv, {
+    get(_, key) {
+      if (!started) throw new Error("the browser env starts in beforeAll: use it inside tests and hooks");
+      return Reflect.get(started, key);
+    },
+  });
 }
 
 /** The page's harness, typed for `page.evaluate`. */
