@@ -38,7 +38,7 @@ export class ConnectionList {
     return this.byRemote.get(remoteId)?.find((c) => c.connectionId === connectionId) ?? null;
   }
 
-  remove(conn: AnyConnection): void {
+  remove(conn: Pick<AnyConnection, "peer" | "connectionId">): void {
     const rest = (this.byRemote.get(conn.peer) ?? []).filter((c) => c !== conn);
     if (rest.length > 0) this.byRemote.set(conn.peer, rest);
     else this.byRemote.delete(conn.peer);

@@ -1,11 +1,11 @@
 import { EventEmitter } from "eventemitter3";
-import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { ConnRef } from "../contract/ids.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
 import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
-import { connectionInternals, peerInternals } from "./internals.js";
+import { BaseConnection, type BaseSeed } from "./base-connection.js";
+import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
-import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
 
 /**
@@ -34,13 +34,8 @@ type Names = EventEmitter.EventNames<DataConnectionEvents>;
 type Listener<E extends Names> = EventEmitter.EventListener<DataConnectionEvents, E>;
 
 /** @internal What a DataConnection is made from. */
-export interface ConnectionSeed {
-  readonly provider: Peer;
-  readonly member: MemberId;
-  readonly remoteId: string;
-  readonly connectionId: string;
+export interface ConnectionSeed extends BaseSeed {
   readonly label: string;
-  readonly metadata: unknown;
   readonly serialization: SerializationName | WireSerialization;
   readonly reliable: boolean;
 }
@@ -62,44 +57,23 @@ export interface ConnectionInternals {
  * conn.on("open", () => conn.send({ hello: "bob" }));
  * conn.on("data", (data) => console.log("bob says", data));
  */
-export class DataConnection extends EventEmitter<DataConnectionEvents> {
+export class DataConnection extends BaseConnection<DataConnectionEvents> {
   /** Always `"data"`. */
   readonly type = "data" as const;
-  /** The remote peer's id. */
-  readonly peer: string;
-  /** `dc_…`, the same in every tab and at the remote. */
-  readonly connectionId: string;
   readonly label: string;
-  readonly metadata: unknown;
   readonly serialization: SerializationName | WireSerialization;
   readonly reliable: boolean;
-  /** The Peer this connection belongs to; null once closed. */
-  provider: Peer | null;
-  private state: "pending" | "open" | "closed" = "pending";
-  private link: WorkerLink | undefined;
-  private ref: ConnRef | undefined;
-  private readonly member: MemberId;
   /** Requests made before the worker knew the connection (close, listening). */
   private readonly early: Array<(ref: ConnRef, link: WorkerLink) => void> = [];
   private listening: boolean | undefined;
   private sends = 0;
 
   constructor(seed: ConnectionSeed) {
-    super();
-    this.provider = seed.provider;
-    this.member = seed.member;
-    this.peer = seed.remoteId;
-    this.connectionId = seed.connectionId;
+    super(seed);
     this.label = seed.label;
-    this.metadata = seed.metadata;
     // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §4.2).
     this.serialization = seed.serialization === "binary-utf8" ? "binary" : seed.serialization;
     this.reliable = seed.reliable;
-  }
-
-  /** Whether the channel is open. */
-  get open(): boolean {
-    return this.state === "open";
   }
 
   /** Old (2013) API: the local peer's id. */
@@ -110,16 +84,6 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
   /** Messages queued in the worker for this connection (0 here: the worker applies backpressure itself). */
   get bufferSize(): number {
     return 0;
-  }
-
-  /** The RTCPeerConnection, in the tab that hosts it; null in the others. */
-  get peerConnection(): RTCPeerConnection | null {
-    return this.ref === undefined ? null : (this.link?.rtc.peerConnection(this.ref) ?? null);
-  }
-
-  /** The RTCDataChannel, in the tab that hosts it; null in the others. */
-  get dataChannel(): RTCDataChannel | null {
-    return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
   /**
@@ -253,12 +217,4 @@ export class DataConnection extends EventEmitter<DataConnectionEvents> {
     this.link?.post(frame);
   }
 
-  private finish(): void {
-    if (this.state === "closed") return;
-    const provider = this.provider;
-    this.state = "closed";
-    this.provider = null;
-    provider?.[peerInternals].forget(this);
-    this.emit("close");
-  }
 }

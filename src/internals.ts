@@ -11,6 +11,6 @@ export const peerInternals = Symbol("sharedpeer.peer");
 
 export interface PeerInternals {
   /** A connection or call of this Peer ended. */
-  forget(conn: DataConnection | MediaConnection): void;
+  forget(conn: Pick<DataConnection | MediaConnection, "peer" | "connectionId">): void;
   stats(): Promise<HubStats>;
 }

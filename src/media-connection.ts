@@ -1,10 +1,9 @@
-import { EventEmitter } from "eventemitter3";
-import type { ConnRef, MemberId } from "../contract/ids.js";
+import type { ConnRef } from "../contract/ids.js";
 import type { ConnectionEvent } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
-import { connectionInternals, peerInternals } from "./internals.js";
+import { BaseConnection } from "./base-connection.js";
+import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
-import type { Peer } from "./peer.js";
 import type { SdpTransform } from "./rtc-host.js";
 import type { WorkerLink } from "./worker-link.js";
 
@@ -41,15 +40,6 @@ export interface CallOptions {
 }
 
 /** @internal */
-export interface MediaSeed {
-  readonly provider: Peer;
-  readonly member: MemberId;
-  readonly remoteId: string;
-  readonly connectionId: string;
-  readonly metadata: unknown;
-}
-
-/** @internal */
 export interface MediaInternals {
   bind(link: WorkerLink, ref: ConnRef): void;
   handle(event: ConnectionEvent): void;
@@ -70,49 +60,15 @@ export interface MediaInternals {
  *   call.on("stream", (remote) => (video.srcObject = remote));
  * });
  */
-export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
+export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
   /** Always `"media"`. */
   readonly type = "media" as const;
-  /** The remote peer's id. */
-  readonly peer: string;
-  /** `mc_…`, the same in every tab and at the remote. */
-  readonly connectionId: string;
-  readonly metadata: unknown;
-  /** The Peer this call belongs to; null once closed. */
-  provider: Peer | null;
   /** The stream this tab sends (set by `call` or `answer` here). */
   localStream: MediaStream | undefined;
   /** The remote's stream, in the host tab. */
   remoteStream: MediaStream | undefined;
   /** true in the tabs that did not answer an incoming call another tab answered. */
   answeredElsewhere = false;
-  private state: "pending" | "open" | "closed" = "pending";
-  private link: WorkerLink | undefined;
-  private ref: ConnRef | undefined;
-  private readonly member: MemberId;
-
-  constructor(seed: MediaSeed) {
-    super();
-    this.provider = seed.provider;
-    this.member = seed.member;
-    this.peer = seed.remoteId;
-    this.connectionId = seed.connectionId;
-    this.metadata = seed.metadata;
-  }
-
-  get open(): boolean {
-    return this.state === "open";
-  }
-
-  /** The RTCPeerConnection, in the host tab; null in the others. */
-  get peerConnection(): RTCPeerConnection | null {
-    return this.ref === undefined ? null : (this.link?.rtc.peerConnection(this.ref) ?? null);
-  }
-
-  /** The call's companion data channel, in the host tab; null in the others. */
-  get dataChannel(): RTCDataChannel | null {
-    return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
-  }
 
   /**
    * Answers an incoming call from this tab, which then hosts it; `stream` is what we send (none:
@@ -185,13 +141,7 @@ export class MediaConnection extends EventEmitter<MediaConnectionEvents> {
     }
   }
 
-  private finish(): void {
-    if (this.state === "closed") return;
-    const provider = this.provider;
-    this.state = "closed";
-    this.provider = null;
+  protected override released(): void {
     this.link?.rtc.forgetMedia(this.connectionId);
-    provider?.[peerInternals].forget(this);
-    this.emit("close");
   }
 }
