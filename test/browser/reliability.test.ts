@@ -10,26 +10,12 @@ import { idMaker } from "../support/seeded.js";
 const env = useBrowserEnv();
 const fresh = idMaker();
 
-async function openPeer(tab: Page, name: string, id: string): Promise<string> {
-  return tab.evaluate(([n, i, o]) => H.newPeer(n, [i, o]), [name, id, env.peerOptions] as const);
-}
-
-/** `count` tabs of `user`, each with `new Peer(id)` open as "me". */
-async function sharedTabs(user: BrowserContext, id: string, count: number): Promise<Page[]> {
-  const tabs: Page[] = [];
-  for (let i = 0; i < count; i++) {
-    const tab = await env.tab(user);
-    expect(await openPeer(tab, "me", id)).toBe(`open:${id}`);
-    tabs.push(tab);
-  }
-  return tabs;
-}
 
 /** A peer alone in its own user (browser context), on the sharedpeer or the official peerjs page. */
 async function loner(lib: "sharedpeer" | "peerjs", name: string, id: string): Promise<{ user: BrowserContext; tab: Page }> {
   const user = await env.user();
   const tab = await env.tab(user, lib);
-  expect(await openPeer(tab, name, id)).toBe(`open:${id}`);
+  expect(await env.openPeer(tab, name, id)).toBe(`open:${id}`);
   return { user, tab };
 }
 
@@ -98,7 +84,7 @@ describe("a hostile official peerjs peer writes raw bytes to its dataChannel", (
 
   beforeAll(async () => {
     user = await env.user();
-    tabs = await sharedTabs(user, alice, 2);
+    tabs = await env.sharedTabs(user, alice, 2);
     mallory = await loner("peerjs", "mallory", malloryId);
     carol = await loner("sharedpeer", "carol", carolId);
     baseline = await stats(tabs[0]!);
@@ -231,7 +217,7 @@ async function remoteVanishes({ remote, how, dialler }: VanishCase): Promise<{ e
   const alice = fresh("alice");
   const remoteId = fresh("remote");
   const user = await env.user();
-  const [tab] = await sharedTabs(user, alice, 1);
+  const [tab] = await env.sharedTabs(user, alice, 1);
   const other = await loner(remote, "remote", remoteId);
   const baseline = await stats(tab!);
   let key: string;
@@ -314,7 +300,7 @@ test("the PeerServer restarts: the shared peer gets its id back by itself, open 
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const user = await env.user();
-  const tabs = await sharedTabs(user, alice, 2);
+  const tabs = await env.sharedTabs(user, alice, 2);
   const bob = await loner("sharedpeer", "bob", bobId);
   const { out, key } = await dial(bob.tab, "bob", tabs, alice);
   await exchange(tabs[0]!, key, bob.tab, out, "before", 50);

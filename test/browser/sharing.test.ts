@@ -1,33 +1,19 @@
 /** Several tabs, one peer: the capability sharedpeer exists for (peers/peerjs#647). */
 import { expect, test } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 
 const env = useBrowserEnv();
 const fresh = idMaker();
 
-async function openPeer(tab: Page, name: string, id: string | null, extra: Record<string, unknown> = {}): Promise<string> {
-  return tab.evaluate(([n, i, o]) => H.newPeer(n, [i, o]), [name, id, { ...env.peerOptions, ...extra }] as const);
-}
-
-/** `count` tabs of `user`, each with `new Peer(id)` open. */
-async function sharedTabs(user: BrowserContext, id: string, count: number): Promise<Page[]> {
-  const tabs: Page[] = [];
-  for (let i = 0; i < count; i++) {
-    const tab = await env.tab(user);
-    expect(await openPeer(tab, "me", id)).toBe(`open:${id}`);
-    tabs.push(tab);
-  }
-  return tabs;
-}
 
 const stats = (tab: Page) => tab.evaluate(() => H.stats("me"));
 
 test("three tabs asking for one id share one peer and one server socket", async () => {
   const alice = fresh("alice");
   const user = await env.user();
-  const tabs = await sharedTabs(user, alice, 3);
+  const tabs = await env.sharedTabs(user, alice, 3);
   for (const tab of tabs) {
     expect(await tab.evaluate(() => H.peerEvents("me"))).toEqual([`open:${alice}`]);
     expect(await tab.evaluate(() => H.peerState("me")?.mode)).toBe("shared");
@@ -41,9 +27,9 @@ test("an incoming connection reaches every tab; data reaches every listening tab
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await sharedTabs(user, alice, 3);
+  const tabs = await env.sharedTabs(user, alice, 3);
   const bob = await env.tab(remote);
-  await openPeer(bob, "bob", bobId);
+  await env.openPeer(bob, "bob", bobId);
 
   const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
   await bob.evaluate((k) => H.waitOpen(k), bobKey);
@@ -82,9 +68,9 @@ async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await sharedTabs(user, alice, 3);
+  const tabs = await env.sharedTabs(user, alice, 3);
   const bob = await env.tab(remote);
-  await openPeer(bob, "bob", bobId);
+  await env.openPeer(bob, "bob", bobId);
   const baseline = await stats(tabs[0]!);
 
   const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
@@ -140,9 +126,9 @@ test("a connection placed by one tab shows up in the others (sharedConnection), 
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await sharedTabs(user, alice, 2);
+  const tabs = await env.sharedTabs(user, alice, 2);
   const bob = await env.tab(remote);
-  await openPeer(bob, "bob", bobId);
+  await env.openPeer(bob, "bob", bobId);
   const out = await tabs[0]!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await tabs[0]!.evaluate((k) => H.waitOpen(k), out);
   await tabs[1]!.evaluate(() => H.waitPeerEvent("me", "shared:"));
@@ -164,30 +150,30 @@ test("a connection placed by one tab shows up in the others (sharedConnection), 
 test("when every tab of a peer closes, the id is free at the server again", async () => {
   const alice = fresh("alice");
   const user = await env.user();
-  const tabs = await sharedTabs(user, alice, 2);
+  const tabs = await env.sharedTabs(user, alice, 2);
   expect(env.server.clients()).toContain(alice);
   for (const tab of tabs) await tab.close();
   await expect.poll(() => env.server.clients().includes(alice), { timeout: 5000 }).toBe(false);
   const other = await env.user();
   const tab = await env.tab(other);
-  expect(await openPeer(tab, "me", alice)).toBe(`open:${alice}`);
+  expect(await env.openPeer(tab, "me", alice)).toBe(`open:${alice}`);
   await Promise.all([user.close(), other.close()]);
 });
 
 test("a reloaded tab gets its shared id back at once", async () => {
   const alice = fresh("alice");
   const user = await env.user();
-  const [tab] = await sharedTabs(user, alice, 1);
+  const [tab] = await env.sharedTabs(user, alice, 1);
   await tab!.reload();
   await tab!.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-  expect(await openPeer(tab!, "me", alice)).toBe(`open:${alice}`);
+  expect(await env.openPeer(tab!, "me", alice)).toBe(`open:${alice}`);
   await user.close();
 });
 
 test("destroy() ends one tab's Peer only; the last one ends the shared peer", async () => {
   const alice = fresh("alice");
   const user = await env.user();
-  const tabs = await sharedTabs(user, alice, 2);
+  const tabs = await env.sharedTabs(user, alice, 2);
   await tabs[0]!.evaluate(() => H.destroy("me"));
   expect(await tabs[0]!.evaluate(() => H.peerState("me"))).toMatchObject({ destroyed: true, open: false });
   expect(await tabs[0]!.evaluate(() => H.peerEvents("me"))).toEqual([`open:${alice}`, "close"]);
@@ -201,7 +187,7 @@ test("destroy() ends one tab's Peer only; the last one ends the shared peer", as
 test("disconnect() and reconnect() act on the shared socket: every tab sees both", async () => {
   const alice = fresh("alice");
   const user = await env.user();
-  const tabs = await sharedTabs(user, alice, 2);
+  const tabs = await env.sharedTabs(user, alice, 2);
   await tabs[1]!.evaluate(() => H.peer("me")?.disconnect());
   for (const tab of tabs) await tab.evaluate(() => H.waitPeerEvent("me", "disconnected"));
   expect(await tabs[0]!.evaluate(() => H.peerState("me"))).toMatchObject({ open: false, disconnected: true, destroyed: false });
@@ -218,8 +204,8 @@ test("share:false behaves like peerjs: a second Peer with the id gets unavailabl
   const alice = fresh("alice");
   const user = await env.user();
   const [tab1, tab2] = [await env.tab(user), await env.tab(user)];
-  expect(await openPeer(tab1!, "me", alice, { share: false })).toBe(`open:${alice}`);
-  const second = await openPeer(tab2!, "me", alice, { share: false });
+  expect(await env.openPeer(tab1!, "me", alice, { share: false })).toBe(`open:${alice}`);
+  const second = await env.openPeer(tab2!, "me", alice, { share: false });
   expect(second).toMatch(/^error:unavailable-id:ID "alice-.*" is taken/);
   await user.close();
 });
@@ -228,9 +214,9 @@ test("churn: 10 tabs attach and leave in random order while messages flow; no er
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
-  const [anchor] = await sharedTabs(user, alice, 1);
+  const [anchor] = await env.sharedTabs(user, alice, 1);
   const bob = await env.tab(remote);
-  await openPeer(bob, "bob", bobId);
+  await env.openPeer(bob, "bob", bobId);
   const baseline = await stats(anchor!);
   const out = await anchor!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await anchor!.evaluate((k) => H.waitOpen(k), out);
@@ -243,7 +229,7 @@ test("churn: 10 tabs attach and leave in random order while messages flow; no er
   for (let step = 0; step < 20; step++) {
     if (open.length < 10 && (random() < 0.6 || open.length === 0)) {
       const tab = await env.tab(user);
-      expect(await openPeer(tab, "me", alice)).toBe(`open:${alice}`);
+      expect(await env.openPeer(tab, "me", alice)).toBe(`open:${alice}`);
       open.push(tab);
     } else {
       const [tab] = open.splice(Math.floor(random() * open.length), 1);

@@ -18,6 +18,10 @@ export interface BrowserEnv {
   user(): Promise<BrowserContext>;
   /** Opens a test page (`sharedpeer` or `peerjs`) in `user` and waits for its harness. */
   tab(user: BrowserContext, page?: "sharedpeer" | "peerjs", query?: string): Promise<Page>;
+  /** `new Peer(id, peerOptions + extra)` as harness peer `name`; its first `open:`/`error:` event. */
+  openPeer(tab: Page, name: string, id: string | null, extra?: Record<string, unknown>): Promise<string>;
+  /** `count` tabs of `user`, each with `new Peer(id)` open as harness peer "me". */
+  sharedTabs(user: BrowserContext, id: string, count: number): Promise<Page[]>;
   restartServer(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,6 +65,19 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}): Pr
       await tab.goto(`${origin}/test/pages/${page}.html${query}`);
       await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 10_000 });
       return tab;
+    },
+    openPeer(tab, name, id, extra = {}) {
+      return tab.evaluate(([n, i, o]) => H.newPeer(n, [i, o]), [name, id, { ...env.peerOptions, ...extra }] as const);
+    },
+    async sharedTabs(user, id, count) {
+      const tabs: Page[] = [];
+      for (let i = 0; i < count; i++) {
+        const tab = await env.tab(user);
+        const first = await env.openPeer(tab, "me", id);
+        if (first !== `open:${id}`) throw new Error(`tab ${i + 1} of ${id} did not open: ${first}`);
+        tabs.push(tab);
+      }
+      return tabs;
     },
     async restartServer() {
       const port = server.port;
