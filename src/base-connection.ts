@@ -1,7 +1,8 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
 import { peerInternals } from "./internals.js";
-import type { PeerError } from "./peer-error.js";
+import type { ConnectionEvent } from "../contract/tab-frames.js";
+import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
 
@@ -62,6 +63,23 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
+  /** Events every connection handles alike; false for those the subclass handles itself. */
+  protected handleCommon(event: ConnectionEvent): boolean {
+    switch (event.t) {
+      case "conn-error":
+        this.emitter().emit("error", PeerError.fromWire(event.error));
+        return true;
+      case "conn-closed":
+        this.finish();
+        return true;
+      case "conn-ice-state":
+        this.emitter().emit("iceStateChanged", event.state);
+        return true;
+      default:
+        return false;
+    }
+  }
+
   protected finish(): void {
     if (this.state === "closed") return;
     const provider = this.provider;
@@ -69,8 +87,12 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     this.provider = null;
     this.released();
     provider?.[peerInternals].forget(this);
-    // Events is generic here; every connection has `close`.
-    (this as unknown as EventEmitter<BaseEvents>).emit("close");
+    this.emitter().emit("close");
+  }
+
+  /** `Events` is generic here; every connection has the base events. */
+  private emitter(): EventEmitter<BaseEvents> {
+    return this as unknown as EventEmitter<BaseEvents>;
   }
 
   /** Frees what a subclass holds in this tab, as the connection ends. */

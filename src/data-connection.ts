@@ -171,7 +171,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   };
 
   private handle(event: ConnectionEvent): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.handleCommon(event)) return;
     switch (event.t) {
       case "conn-open":
         this.state = "open";
@@ -181,18 +181,13 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
       case "conn-data":
         this.emit("data", event.data);
         return;
-      case "conn-error":
-        this.emit("error", PeerError.fromWire(event.error));
-        return;
-      case "conn-closed":
-        this.finish();
-        return;
-      case "conn-ice-state":
-        this.emit("iceStateChanged", event.state);
-        return;
       case "conn-progress":
         if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
         else this.emit("receiveProgress", event.progress);
+        return;
+      case "conn-error":
+      case "conn-closed":
+      case "conn-ice-state":
         return;
       default:
         assertNever(event);

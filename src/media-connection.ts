@@ -118,28 +118,23 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
   };
 
   private handle(event: ConnectionEvent): void {
-    if (this.state === "closed") return;
+    if (this.state === "closed" || this.handleCommon(event)) return;
     switch (event.t) {
       case "conn-open":
         this.state = "open";
         this.emit("willCloseOnRemote");
         return;
-      case "conn-error":
-        this.emit("error", PeerError.fromWire(event.error));
-        return;
-      case "conn-closed":
-        this.finish();
-        return;
-      case "conn-ice-state":
-        this.emit("iceStateChanged", event.state);
-        return;
       case "conn-data":
       case "conn-progress":
+      case "conn-error":
+      case "conn-closed":
+      case "conn-ice-state":
         return;
       default:
         assertNever(event);
     }
   }
+
 
   protected override released(): void {
     this.link?.rtc.forgetMedia(this.connectionId);
