@@ -26,7 +26,7 @@ export interface LocalMedia {
 
 let adapterLoaded: Promise<unknown> | undefined;
 
-/** webrtc-adapter patches globals, so it loads with the first connection, not with the import. */
+/** webrtc-adapter patches globals, so it loads with the first Peer of a tab, not with the import. */
 function loadAdapter(): Promise<unknown> {
   adapterLoaded ??= import("webrtc-adapter").catch(() => undefined);
   return adapterLoaded;
@@ -43,7 +43,12 @@ export class RtcHost {
   private readonly reportSoon = new Set<ConnRef>();
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly post: Post) {}
+  constructor(private readonly post: Post) {
+    // Starts loading with the first Peer of the tab, so that it has patched the globals before the
+    // first RTCPeerConnection is made (after a signalling round trip); importing sharedpeer alone
+    // still patches nothing.
+    void loadAdapter();
+  }
 
   get size(): number {
     return this.hosted.size;
