@@ -9,6 +9,7 @@ import { Member } from "./member.js";
 import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
+import { assertConnect, assertSettings } from "./call-check.js";
 import { expose, type Endpoint } from "comlink";
 
 /**
@@ -40,7 +41,10 @@ export class Hub implements PeerRegistry {
       registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible, endpoint),
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
-      connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings),
+      connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => {
+        assertConnect(remoteId, settings);
+        this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings);
+      },
       call: (member: MemberId, remoteId: string, connectionId: string, metadata: unknown) =>
         this.memberOf(member).peer.call(this.memberOf(member), remoteId, connectionId, metadata),
       answer: (member: MemberId, ref: ConnRef) => this.memberOf(member).peer.answer(this.memberOf(member), ref),
@@ -187,6 +191,8 @@ export class Hub implements PeerRegistry {
     const tab = this.tabs.get(tabId);
     if (!tab) throw new TypeError(`tab ${tabId} is not registered`);
     if (this.members.has(memberId)) throw new TypeError(`member ${memberId} is attached already`);
+    if (id !== null && typeof id !== "string") throw new TypeError("the peer id is neither a string nor null");
+    assertSettings(settings);
     const shareKey = id !== null && settings.share && this.mode === "shared" ? `${serverOrigin(settings)}|${settings.key}|${id}` : undefined;
     let peer = shareKey === undefined ? undefined : this.sharedPeers.get(shareKey);
     const fresh = !peer;
