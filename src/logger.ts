@@ -28,16 +28,8 @@ export class Logger {
     else CONSOLE[level]("sharedpeer:", ...args);
   }
 
-  error(...args: unknown[]): void {
-    this.log(1, ...args);
-  }
-
   warn(...args: unknown[]): void {
     this.log(2, ...args);
-  }
-
-  info(...args: unknown[]): void {
-    this.log(3, ...args);
   }
 }
 

@@ -4,6 +4,7 @@ import type { ConnectSettings, LogLevel, PeerSettings, WireSerialization } from 
 import type { ClientMessage, OfferPayload } from "../contract/server-messages.js";
 import type { ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
+import { reassemblyLimits } from "./codec/reassembler.js";
 import { Connection, type ConnectionOwner, type Role } from "./connection.js";
 import { MediaCall } from "./media-call.js";
 import type { Member } from "./member.js";
@@ -260,8 +261,7 @@ export class SharedPeer implements ConnectionOwner {
     role: Role,
     host: TabRecord,
   ): Connection {
-    const { maxMessageBytes, maxPendingBytes, chunkTimeout } = this.settings.limits;
-    const limits = { maxMessageBytes, maxPendingBytes, idleTimeout: chunkTimeout };
+    const limits = reassemblyLimits(this.settings.limits);
     const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, limits);
     this.track(conn);
     return conn;

@@ -1,4 +1,5 @@
 /** Puts chunked messages back together (protocol.md §3.2), bounded against hostile senders. */
+import { DEFAULT_RECEIVE_LIMITS, type ReceiveLimits } from "../../contract/options.js";
 
 export interface ReassemblyLimits {
   /** Largest message accepted, in bytes, once reassembled. */
@@ -19,11 +20,12 @@ export interface ReassemblyLimits {
   readonly maxPendingChunks?: number;
 }
 
-export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
-  maxMessageBytes: 256 * 1024 * 1024,
-  maxPendingBytes: 256 * 1024 * 1024,
-  idleTimeout: 30_000,
-};
+/** The Peer option `limits`, as the reassembler takes it. */
+export function reassemblyLimits({ maxMessageBytes, maxPendingBytes, chunkTimeout }: ReceiveLimits): ReassemblyLimits {
+  return { maxMessageBytes, maxPendingBytes, idleTimeout: chunkTimeout };
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = reassemblyLimits(DEFAULT_RECEIVE_LIMITS);
 
 export interface Chunk {
   readonly messageId: number;
