@@ -8,6 +8,17 @@ const env = useBrowserEnv();
 const fresh = idMaker();
 
 
+/** A user whose `count` tabs share a fresh id "alice-…" as "me", and a second user's tab with peer "bob". */
+async function aliceAndBob(count: number) {
+  const alice = fresh("alice");
+  const bobId = fresh("bob");
+  const [user, remote] = [await env.user(), await env.user()];
+  const tabs = await env.sharedTabs(user, alice, count);
+  const bob = await env.tab(remote);
+  await env.openPeer(bob, "bob", bobId);
+  return { alice, bobId, user, remote, tabs, bob };
+}
+
 const stats = (tab: Page) => tab.evaluate(() => H.stats("me"));
 
 test("three tabs asking for one id share one peer and one server socket", async () => {
@@ -24,12 +35,7 @@ test("three tabs asking for one id share one peer and one server socket", async 
 });
 
 test("an incoming connection reaches every tab; data reaches every listening tab in order; sends from two tabs keep each tab's order", async () => {
-  const alice = fresh("alice");
-  const bobId = fresh("bob");
-  const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await env.sharedTabs(user, alice, 3);
-  const bob = await env.tab(remote);
-  await env.openPeer(bob, "bob", bobId);
+  const { alice, bobId, user, remote, tabs, bob } = await aliceAndBob(3);
 
   const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
   await bob.evaluate((k) => H.waitOpen(k), bobKey);
@@ -65,12 +71,7 @@ test("an incoming connection reaches every tab; data reaches every listening tab
 });
 
 async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
-  const alice = fresh("alice");
-  const bobId = fresh("bob");
-  const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await env.sharedTabs(user, alice, 3);
-  const bob = await env.tab(remote);
-  await env.openPeer(bob, "bob", bobId);
+  const { alice, bobId, user, remote, tabs, bob } = await aliceAndBob(3);
   const baseline = await stats(tabs[0]!);
 
   const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
@@ -123,12 +124,7 @@ test("the host tab crashes: the other tabs and the remote see close within 2 s, 
 });
 
 test("a connection placed by one tab shows up in the others (sharedConnection), which can receive and send on it", async () => {
-  const alice = fresh("alice");
-  const bobId = fresh("bob");
-  const [user, remote] = [await env.user(), await env.user()];
-  const tabs = await env.sharedTabs(user, alice, 2);
-  const bob = await env.tab(remote);
-  await env.openPeer(bob, "bob", bobId);
+  const { alice, bobId, user, remote, tabs, bob } = await aliceAndBob(2);
   const out = await tabs[0]!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await tabs[0]!.evaluate((k) => H.waitOpen(k), out);
   await tabs[1]!.evaluate(() => H.waitPeerEvent("me", "shared:"));
@@ -211,12 +207,7 @@ test("share:false behaves like peerjs: a second Peer with the id gets unavailabl
 });
 
 test("churn: 10 tabs attach and leave in random order while messages flow; no error, counts return", async () => {
-  const alice = fresh("alice");
-  const bobId = fresh("bob");
-  const [user, remote] = [await env.user(), await env.user()];
-  const [anchor] = await env.sharedTabs(user, alice, 1);
-  const bob = await env.tab(remote);
-  await env.openPeer(bob, "bob", bobId);
+  const { alice, bobId, user, remote, tabs: [anchor], bob } = await aliceAndBob(1);
   const baseline = await stats(anchor!);
   const out = await anchor!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await anchor!.evaluate((k) => H.waitOpen(k), out);
