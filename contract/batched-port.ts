@@ -52,7 +52,10 @@ export class BatchedPort<Out, In> {
       // One bad frame must not sink the batch: send the frames one by one and hand back the bad ones.
       for (const frame of frames) {
         try {
-          this.port.postMessage([frame], transfers.filter((t) => containsTransferable(frame, t)));
+          this.port.postMessage(
+            [frame],
+            transfers.filter((t) => containsTransferable(frame, t)),
+          );
         } catch (error) {
           this.onUnclonable(frame, error);
         }

@@ -90,7 +90,13 @@ export type RtcCommand =
    * Channel messages laid end to end in `bytes`; `sizes[i]` is the length of message i. `lowWater`
    * is the channel's bufferedAmountLowThreshold from now on: the host reports when it drains to it.
    */
-  | { readonly t: "rtc-send"; readonly ref: ConnRef; readonly bytes: ArrayBuffer; readonly sizes: readonly number[]; readonly lowWater: number }
+  | {
+      readonly t: "rtc-send";
+      readonly ref: ConnRef;
+      readonly bytes: ArrayBuffer;
+      readonly sizes: readonly number[];
+      readonly lowWater: number;
+    }
   | { readonly t: "rtc-send-text"; readonly ref: ConnRef; readonly text: string; readonly lowWater: number }
   | { readonly t: "rtc-close"; readonly ref: ConnRef };
 

@@ -26,7 +26,12 @@ export function mountChat(peer: Peer, peerId: string, tabName: string, connectio
     log.append(
       h(
         "div",
-        { class: `chat-line from-${from}`, "data-testid": "chat-line", "data-from": from, "data-peer": from === "remote" ? who : undefined },
+        {
+          class: `chat-line from-${from}`,
+          "data-testid": "chat-line",
+          "data-from": from,
+          "data-peer": from === "remote" ? who : undefined,
+        },
         h("span", { class: "chat-who" }, who),
         h("span", { class: "chat-text" }, text),
         h("time", { class: "chat-time", title: detail }, clock()),

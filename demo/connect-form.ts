@@ -43,7 +43,11 @@ export function mountConnectForm(peer: Peer, connections: Connections): void {
     byId("online").hidden = others.length === 0;
     online.replaceChildren(
       ...others.map((id) => {
-        const button = h("button", { type: "button", class: "chip", "data-testid": "online-peer", "data-peer": id, title: `Connect to ${id}` }, id);
+        const button = h(
+          "button",
+          { type: "button", class: "chip", "data-testid": "online-peer", "data-peer": id, title: `Connect to ${id}` },
+          id,
+        );
         button.addEventListener("click", () => dial(id));
         return button;
       }),

@@ -146,7 +146,11 @@ export class Connections {
     const action =
       state === "closed"
         ? h("button", { type: "button", class: "link", "data-testid": "dismiss-conn", title: "Remove from the list" }, "dismiss")
-        : h("button", { type: "button", class: "link danger", "data-testid": "close-conn", title: "Close for every tab and the remote" }, "close");
+        : h(
+            "button",
+            { type: "button", class: "link danger", "data-testid": "close-conn", title: "Close for every tab and the remote" },
+            "close",
+          );
     action.addEventListener("click", () => {
       if (state === "closed") {
         this.tracked.delete(conn.connectionId);
@@ -173,8 +177,11 @@ export class Connections {
         "div",
         { class: "conn-meta" },
         h("span", { "data-testid": "conn-serialization" }, conn.serialization),
-        h("span", { class: `host host-${host}`, "data-testid": "conn-host", title: "The tab whose RTCPeerConnection carries this connection" },
-          HOST_LABEL[host]),
+        h(
+          "span",
+          { class: `host host-${host}`, "data-testid": "conn-host", title: "The tab whose RTCPeerConnection carries this connection" },
+          HOST_LABEL[host],
+        ),
         h("span", { class: "muted" }, entry.origin),
         action,
       ),

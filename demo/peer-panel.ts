@@ -31,7 +31,11 @@ export function mountPeerPanel(peer: Peer, config: DemoConfig): void {
 
   myId.textContent = config.id;
   byId("id-source").textContent =
-    config.idSource === "url" ? "from ?id= (this tab only)" : config.idSource === "profile" ? "this browser's default" : "new, now this browser's default";
+    config.idSource === "url"
+      ? "from ?id= (this tab only)"
+      : config.idSource === "profile"
+        ? "this browser's default"
+        : "new, now this browser's default";
   for (const node of document.querySelectorAll("[data-fill=peer-id]")) node.textContent = config.id;
   byId<HTMLAnchorElement>("open-tab").href = location.href;
   byId("mode").textContent = peer.mode;

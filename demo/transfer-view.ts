@@ -28,7 +28,15 @@ export class TransferView {
     this.percent = h("span", { class: "bar-percent", "data-testid": "percent" }, "0%");
     this.bar = h(
       "div",
-      { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": 0, "data-testid": `${direction}-progress`, "data-percent": 0 },
+      {
+        class: "bar",
+        role: "progressbar",
+        "aria-valuemin": 0,
+        "aria-valuemax": 100,
+        "aria-valuenow": 0,
+        "data-testid": `${direction}-progress`,
+        "data-percent": 0,
+      },
       this.fill,
       this.percent,
     );

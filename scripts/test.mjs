@@ -23,13 +23,28 @@ function counts(file) {
 
 /** Same search as testing/chromium.ts (which the tests use); here only to say early how to get one. */
 function browserAvailable() {
-  const candidates = [process.env.CHROME_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", chromium.executablePath()];
+  const candidates = [
+    process.env.CHROME_PATH,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    chromium.executablePath(),
+  ];
   return candidates.some((path) => path && existsSync(path));
 }
 
 let ok = run("typecheck", "npx", ["tsc", "-p", "tsconfig.json"]);
 ok = run("build", "npm", ["run", "--silent", "build"]) && ok;
-const vitest = (project, out) => ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`, ...filter];
+const vitest = (project, out) => [
+  "vitest",
+  "run",
+  "--project",
+  project,
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${out}`,
+  ...filter,
+];
 const unitReport = join(reports, "unit.json");
 const browserReport = join(reports, "browser.json");
 ok = run("unit tests", "npx", vitest("unit", unitReport)) && ok;

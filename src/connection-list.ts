@@ -20,7 +20,12 @@ export class ConnectionList {
   }
 
   /** The connection the worker reports under `ref`: the one placed here, or `make()` for a new one. */
-  adopt<C extends AnyConnection>(ref: ConnRef, connectionId: string, kind: new (...args: never[]) => C, make: () => C): { conn: C; placedHere: boolean } {
+  adopt<C extends AnyConnection>(
+    ref: ConnRef,
+    connectionId: string,
+    kind: new (...args: never[]) => C,
+    make: () => C,
+  ): { conn: C; placedHere: boolean } {
     const placed = this.placing.get(connectionId);
     this.placing.delete(connectionId);
     const placedHere = placed instanceof kind;

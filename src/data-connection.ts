@@ -100,7 +100,10 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     void chunked;
     const sendId = ++this.sends;
     if (this.state !== "open" || !this.link || this.ref === undefined) {
-      this.emit("error", new PeerError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."));
+      this.emit(
+        "error",
+        new PeerError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."),
+      );
       return sendId;
     }
     this.request({ t: "send", member: this.member, ref: this.ref, value: data, sendId });
@@ -211,5 +214,4 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   private request(frame: ConnectionRequest): void {
     this.link?.post(frame);
   }
-
 }

@@ -135,7 +135,6 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
   }
 
-
   protected override released(): void {
     this.link?.rtc.forgetMedia(this.connectionId);
   }

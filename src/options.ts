@@ -1,4 +1,10 @@
-import { DEFAULT_RECEIVE_LIMITS, serverOrigin, type PeerSettings, type ReceiveLimits, type SerializationName } from "../contract/options.js";
+import {
+  DEFAULT_RECEIVE_LIMITS,
+  serverOrigin,
+  type PeerSettings,
+  type ReceiveLimits,
+  type SerializationName,
+} from "../contract/options.js";
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 

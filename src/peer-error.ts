@@ -42,5 +42,10 @@ export function toPeerError(reason: unknown, fallback: PeerErrorType): PeerError
 }
 
 function isWireError(value: unknown): value is WireError {
-  return typeof value === "object" && value !== null && typeof (value as WireError).type === "string" && typeof (value as WireError).message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as WireError).type === "string" &&
+    typeof (value as WireError).message === "string"
+  );
 }

@@ -139,10 +139,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     const conn = new DataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
     if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
-    void this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => {
-      conn.emit("error", toPeerError(e, "webrtc"));
-      conn.close();
-    });
+    void this.ready
+      .then((link) => link?.api.connect(this.member, peer, settings))
+      .catch((e: unknown) => {
+        conn.emit("error", toPeerError(e, "webrtc"));
+        conn.close();
+      });
     return conn;
   }
 
@@ -197,7 +199,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.state === "destroyed") {
       throw new Error("This peer cannot reconnect to the server. It has already been destroyed.");
     }
-    if (this.state === "open") throw new Error(`Peer ${this.currentId ?? ""} cannot reconnect because it is not disconnected from the server!`);
+    if (this.state === "open")
+      throw new Error(`Peer ${this.currentId ?? ""} cannot reconnect because it is not disconnected from the server!`);
     if (this.state === "connecting") {
       this.logger.warn("reconnect() while still connecting: nothing to do");
       return;
@@ -313,8 +316,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
-      new DataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
+    const { conn, placedHere } = this.conns.adopt(
+      info.ref,
+      info.connectionId,
+      DataConnection,
+      () => new DataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
     );
     if (incoming) this.emit("connection", conn, info.metadata);
     else if (!placedHere) this.emit("sharedConnection", conn);
@@ -322,8 +328,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private callAdded(link: WorkerLink, info: CallInfo, incoming: boolean): void {
-    const { conn: call, placedHere } = this.conns.adopt(info.ref, info.connectionId, MediaConnection, () =>
-      new MediaConnection({ provider: this, member: this.member, ...info }),
+    const { conn: call, placedHere } = this.conns.adopt(
+      info.ref,
+      info.connectionId,
+      MediaConnection,
+      () => new MediaConnection({ provider: this, member: this.member, ...info }),
     );
     call[connectionInternals].bind(link, info.ref);
     if (incoming) this.emit("call", call);

@@ -138,7 +138,12 @@ export class RtcHost {
   }
 
   /** Offer (no `offer` given) or answer, with the app's sdpTransform applied before it is set. */
-  private negotiate(ref: ConnRef, pc: RTCPeerConnection, offer: RTCSessionDescriptionInit | undefined, transform: SdpTransform | undefined): void {
+  private negotiate(
+    ref: ConnRef,
+    pc: RTCPeerConnection,
+    offer: RTCSessionDescriptionInit | undefined,
+    transform: SdpTransform | undefined,
+  ): void {
     this.step(ref, async () => {
       if (offer) await pc.setRemoteDescription(offer);
       const local = offer ? await pc.createAnswer() : await pc.createOffer();

@@ -25,7 +25,12 @@ export function settingsProblem(settings: unknown): string | undefined {
   if (!isObject(s["config"])) return "config is not an RTCConfiguration object";
   if (!isCount(s["debug"], 3)) return "debug is not 0 to 3";
   const limits = s["limits"];
-  if (!isObject(limits) || !isPositive(limits["maxMessageBytes"]) || !isPositive(limits["maxPendingBytes"]) || !isPositive(limits["chunkTimeout"])) {
+  if (
+    !isObject(limits) ||
+    !isPositive(limits["maxMessageBytes"]) ||
+    !isPositive(limits["maxPendingBytes"]) ||
+    !isPositive(limits["chunkTimeout"])
+  ) {
     return "limits need positive maxMessageBytes, maxPendingBytes and chunkTimeout";
   }
   return undefined;

@@ -104,7 +104,11 @@ export class Connection {
       case "rtc-local-description":
         return this.sendDescription(report.sdp);
       case "rtc-local-candidate":
-        return this.owner.signal({ type: "CANDIDATE", dst: this.remoteId, payload: { candidate: report.candidate, type: "data", connectionId: this.connectionId } });
+        return this.owner.signal({
+          type: "CANDIDATE",
+          dst: this.remoteId,
+          payload: { candidate: report.candidate, type: "data", connectionId: this.connectionId },
+        });
       case "rtc-channel-open":
         return this.opened();
       case "rtc-channel-closed":
@@ -168,7 +172,12 @@ export class Connection {
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
   send(member: Member, value: unknown, sendId: number): void {
     if (this.state !== "open") {
-      member.post(this.errorFrame(member.id, wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages.")));
+      member.post(
+        this.errorFrame(
+          member.id,
+          wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."),
+        ),
+      );
       return;
     }
     this.queue.push(value, { member, sendId });
@@ -232,7 +241,10 @@ export class Connection {
   private admit(encoded: Uint8Array, member: Member): "whole" | "chunked" | "refused" {
     if (encoded.byteLength <= CHUNK_SIZE || this.serialization === "raw") return "whole";
     if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
-    const error = wireError("message-too-big", `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`);
+    const error = wireError(
+      "message-too-big",
+      `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`,
+    );
     member.post(this.errorFrame(member.id, error));
     return "refused";
   }
@@ -269,7 +281,10 @@ export class Connection {
       this.chunkTimer = undefined;
       const expired = this.reassembler.expire(performance.now());
       if (expired.length > 0) {
-        this.fail("connection-closed", `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`);
+        this.fail(
+          "connection-closed",
+          `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`,
+        );
       } else if (this.reassembler.size > 0) {
         this.watchChunks();
       }

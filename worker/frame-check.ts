@@ -11,14 +11,20 @@ const isObject = (v: unknown) => typeof v === "object" && v !== null;
 /** Non-negative integer lengths that add up to `total`. */
 const areSizes = (v: unknown, total: number) =>
   Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0) && v.reduce((a: number, n: number) => a + n, 0) === total;
-const withRef = (extra: Check = () => true): Check => (f) => isRef(f["ref"]) && extra(f);
-const memberRef = (extra: Check = () => true): Check => (f) => isString(f["member"]) && withRef(extra)(f);
+const withRef =
+  (extra: Check = () => true): Check =>
+  (f) =>
+    isRef(f["ref"]) && extra(f);
+const memberRef =
+  (extra: Check = () => true): Check =>
+  (f) =>
+    isString(f["member"]) && withRef(extra)(f);
 
 const CHECKS: Record<string, Check> = {
-  "visibility": (f) => typeof f["visible"] === "boolean",
-  "send": memberRef((f) => Number.isInteger(f["sendId"])),
-  "close": memberRef((f) => typeof f["flush"] === "boolean"),
-  "subscribe": memberRef((f) => typeof f["on"] === "boolean"),
+  visibility: (f) => typeof f["visible"] === "boolean",
+  send: memberRef((f) => Number.isInteger(f["sendId"])),
+  close: memberRef((f) => typeof f["flush"] === "boolean"),
+  subscribe: memberRef((f) => typeof f["on"] === "boolean"),
   "rtc-local-description": withRef((f) => isObject(f["sdp"])),
   "rtc-local-candidate": withRef((f) => isObject(f["candidate"])),
   "rtc-channel-open": withRef(),

@@ -193,7 +193,8 @@ export class Hub implements PeerRegistry {
     if (this.members.has(memberId)) throw new TypeError(`member ${memberId} is attached already`);
     if (id !== null && typeof id !== "string") throw new TypeError("the peer id is neither a string nor null");
     assertSettings(settings);
-    const shareKey = id !== null && settings.share && this.mode === "shared" ? `${serverOrigin(settings)}|${settings.key}|${id}` : undefined;
+    const shareKey =
+      id !== null && settings.share && this.mode === "shared" ? `${serverOrigin(settings)}|${settings.key}|${id}` : undefined;
     let peer = shareKey === undefined ? undefined : this.sharedPeers.get(shareKey);
     const fresh = !peer;
     if (!peer) {
@@ -221,4 +222,3 @@ export class Hub implements PeerRegistry {
     return member;
   }
 }
-

@@ -57,13 +57,24 @@ export class MediaCall {
   /** The first tab to answer hosts the call; the others learn it was answered elsewhere. */
   answer(by: Member): void {
     if (this.state !== "ringing") {
-      by.post({ t: "conn-error", member: by.id, ref: this.ref, error: wireError("webrtc", "This call was answered already, or has ended.") });
+      by.post({
+        t: "conn-error",
+        member: by.id,
+        ref: this.ref,
+        error: wireError("webrtc", "This call was answered already, or has ended."),
+      });
       return;
     }
     const host = by.tab;
     this.host = host;
     this.state = "negotiating";
-    host.post({ t: "rtc-create-media", ref: this.ref, connectionId: this.connectionId, config: this.config, ...(this.offer ? { offer: this.offer } : {}) });
+    host.post({
+      t: "rtc-create-media",
+      ref: this.ref,
+      connectionId: this.connectionId,
+      config: this.config,
+      ...(this.offer ? { offer: this.offer } : {}),
+    });
     for (const candidate of this.early.splice(0)) host.post({ t: "rtc-remote-candidate", ref: this.ref, candidate });
     for (const member of this.each()) member.post({ t: "call-answered", member: member.id, ref: this.ref, here: member.tab === host });
   }
@@ -84,9 +95,17 @@ export class MediaCall {
         // Exactly the payloads of peerjs 1.5.5 (protocol.md §2.4, §2.5).
         if (this.role === "offerer") {
           const metadata = this.metadata === undefined ? {} : { metadata: this.metadata };
-          this.owner.signal({ type: "OFFER", dst, payload: { sdp: report.sdp, type: "media", connectionId, ...metadata, sharedpeer: SHAREDPEER_WIRE_VERSION } });
+          this.owner.signal({
+            type: "OFFER",
+            dst,
+            payload: { sdp: report.sdp, type: "media", connectionId, ...metadata, sharedpeer: SHAREDPEER_WIRE_VERSION },
+          });
         } else {
-          this.owner.signal({ type: "ANSWER", dst, payload: { sdp: report.sdp, type: "media", connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
+          this.owner.signal({
+            type: "ANSWER",
+            dst,
+            payload: { sdp: report.sdp, type: "media", connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION },
+          });
         }
         return;
       case "rtc-local-candidate":

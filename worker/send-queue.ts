@@ -24,7 +24,14 @@ export interface Sender {
 type Outgoing =
   /** Not encoded yet: values are encoded when they reach the head, so a long queue holds no copies. */
   | { readonly kind: "value"; readonly value: unknown; readonly from: Sender }
-  | { readonly kind: "bytes"; readonly bytes: Uint8Array; readonly from: Sender; readonly chunked: boolean; messageId: number; next: number }
+  | {
+      readonly kind: "bytes";
+      readonly bytes: Uint8Array;
+      readonly from: Sender;
+      readonly chunked: boolean;
+      messageId: number;
+      next: number;
+    }
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "close"; readonly frame: Uint8Array | undefined }
   | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
@@ -169,7 +176,9 @@ export class SendQueue {
     const frames = frameChunks(message.bytes, message.messageId, message.next, Math.ceil(BATCH_BYTES / CHUNK_SIZE));
     message.next += frames.sizes.length;
     if (message.next >= total) this.outbox.shift();
-    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [frames.bytes]);
+    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [
+      frames.bytes,
+    ]);
     this.posted += frames.bytes.byteLength;
     this.unsent += frames.bytes.byteLength;
     const length = message.bytes.byteLength;

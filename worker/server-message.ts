@@ -28,7 +28,9 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
       return { type, payload: { msg: isObject(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
     case "LEAVE":
       if (!isString(src)) return "LEAVE without src";
-      return isObject(payload) && isString(payload["connectionId"]) ? { type, src, payload: { connectionId: payload["connectionId"] } } : { type, src };
+      return isObject(payload) && isString(payload["connectionId"])
+        ? { type, src, payload: { connectionId: payload["connectionId"] } }
+        : { type, src };
     case "EXPIRE":
       return isString(src) ? { type, src } : "EXPIRE without src";
     case "OFFER":

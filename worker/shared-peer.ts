@@ -55,7 +55,8 @@ export class SharedPeer implements ConnectionOwner {
       },
       fatal: (type, message, cause) => this.abort(type, message, cause),
       message: (message) => this.handleServerMessage(message),
-      malformed: (reason) => this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
+      malformed: (reason) =>
+        this.emitError(wireError("server-error", `The PeerServer sent a frame sharedpeer does not understand: ${reason}`)),
       log: (level, ...args) => this.log(level, ...args),
     });
   }
@@ -139,10 +140,24 @@ export class SharedPeer implements ConnectionOwner {
   /** A call placed by `caller`'s tab, which hosts it: the tab holds the stream for `connectionId`. */
   call(caller: Member, remoteId: string, connectionId: string, metadata: unknown): void {
     if (this.state === "disconnected" || this.state === "destroyed") {
-      caller.post({ t: "peer-error", member: caller.id, error: wireError("disconnected", "Cannot call a peer after disconnecting from the server.") });
+      caller.post({
+        t: "peer-error",
+        member: caller.id,
+        error: wireError("disconnected", "Cannot call a peer after disconnecting from the server."),
+      });
       return;
     }
-    const call = new MediaCall(this, this.settings.config, this.registry.newRef(), connectionId, remoteId, metadata, "offerer", undefined, caller.tab);
+    const call = new MediaCall(
+      this,
+      this.settings.config,
+      this.registry.newRef(),
+      connectionId,
+      remoteId,
+      metadata,
+      "offerer",
+      undefined,
+      caller.tab,
+    );
     this.track(call);
     for (const member of this.members.values()) call.addMember(member, false);
   }
@@ -223,7 +238,17 @@ export class SharedPeer implements ConnectionOwner {
     }
     if (payload.type === "media") {
       // Rings in every tab; the first tab that answers hosts it.
-      const call = new MediaCall(this, this.settings.config, this.registry.newRef(), payload.connectionId, src, payload.metadata, "answerer", payload.sdp, undefined);
+      const call = new MediaCall(
+        this,
+        this.settings.config,
+        this.registry.newRef(),
+        payload.connectionId,
+        src,
+        payload.metadata,
+        "answerer",
+        payload.sdp,
+        undefined,
+      );
       call.remoteIsSharedpeer = payload.sharedpeer !== undefined;
       this.track(call);
       for (const member of this.members.values()) call.addMember(member, true);
@@ -231,7 +256,12 @@ export class SharedPeer implements ConnectionOwner {
     }
     const serialization = wireSerialization(payload.serialization);
     if (!serialization) {
-      this.emitError(wireError("negotiation-failed", `${src} offered a connection with serialization "${String(payload.serialization)}", which sharedpeer does not speak.`));
+      this.emitError(
+        wireError(
+          "negotiation-failed",
+          `${src} offered a connection with serialization "${String(payload.serialization)}", which sharedpeer does not speak.`,
+        ),
+      );
       return;
     }
     const host = this.registry.pickHost(this);
@@ -248,7 +278,14 @@ export class SharedPeer implements ConnectionOwner {
     );
     conn.remoteIsSharedpeer = payload.sharedpeer !== undefined;
     for (const member of this.members.values()) conn.addMember(member, true);
-    host.post({ t: "rtc-create", ref: conn.ref, config: this.settings.config, label: conn.label, reliable: conn.reliable, offer: payload.sdp });
+    host.post({
+      t: "rtc-create",
+      ref: conn.ref,
+      config: this.settings.config,
+      label: conn.label,
+      reliable: conn.reliable,
+      offer: payload.sdp,
+    });
   }
 
   private createConnection(
@@ -262,7 +299,19 @@ export class SharedPeer implements ConnectionOwner {
     host: TabRecord,
   ): Connection {
     const limits = reassemblyLimits(this.settings.limits);
-    const conn = new Connection(this, this.registry.newRef(), connectionId, remoteId, label, metadata, serialization, reliable, role, host, limits);
+    const conn = new Connection(
+      this,
+      this.registry.newRef(),
+      connectionId,
+      remoteId,
+      label,
+      metadata,
+      serialization,
+      reliable,
+      role,
+      host,
+      limits,
+    );
     this.track(conn);
     return conn;
   }

@@ -22,7 +22,11 @@ export class SignallingSocket {
   private closedByUs = false;
   private finished = false;
 
-  constructor(url: string, pingInterval: number, private readonly handlers: SocketHandlers) {
+  constructor(
+    url: string,
+    pingInterval: number,
+    private readonly handlers: SocketHandlers,
+  ) {
     this.socket = new WebSocket(url);
     this.socket.onopen = () => {
       for (const frame of this.queue.splice(0)) this.socket.send(frame);

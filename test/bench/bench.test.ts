@@ -102,7 +102,10 @@ async function measureThroughput(setups: readonly Setup[]): Promise<void> {
       record("bulk.send", c.name, bulk.senderMainMs);
       record("bulk.recv", c.name, bulk.receiverMainMs);
       record("bulk.cpu", c.name, bulk.cpuMs);
-      for (const [label, key] of [["bin", "small-bin"], ["json", "small-json"]] as const) {
+      for (const [label, key] of [
+        ["bin", "small-bin"],
+        ["json", "small-json"],
+      ] as const) {
         const small = await transfer(c, label, SMALL);
         record(key, c.name, SMALL.count / (small.ms / 1000));
         record(`${key}.send`, c.name, small.senderMainMs);
@@ -134,7 +137,10 @@ async function measureAttach(sp: Setup, peerOptions: Record<string, unknown>): P
   log(`second tab attach, ${ATTACH_TABS} fresh tabs`);
   for (let k = 0; k < ATTACH_TABS; k++) {
     const page = await openBenchTab(env as BrowserEnv, sp.sender.context, "sharedpeer");
-    const got = await step("second tab new Peer(sameId) → open", page.evaluate(([id, o]) => B.openPeer(id, o), [sp.senderId, peerOptions] as const));
+    const got = await step(
+      "second tab new Peer(sameId) → open",
+      page.evaluate(([id, o]) => B.openPeer(id, o), [sp.senderId, peerOptions] as const),
+    );
     if (got.id !== sp.senderId || got.mode !== "shared") throw new Error(`[bench] second tab opened ${got.id} in ${got.mode} mode`);
     record("attach", "sharedpeer", got.ms);
     await page.close();
@@ -193,7 +199,11 @@ async function profile(setups: readonly Setup[]): Promise<void> {
   const dir = `${root}test/bench/results/profiles`;
   mkdirSync(dir, { recursive: true });
   const libs = setups.filter((s) => s.name !== "bare");
-  const work = [["bin", BULK, "bulk"], ["bin", SMALL, "small-bin"], ["json", SMALL, "small-json"]] as const;
+  const work = [
+    ["bin", BULK, "bulk"],
+    ["bin", SMALL, "small-bin"],
+    ["json", SMALL, "small-json"],
+  ] as const;
   for (const c of libs) {
     for (const [label, w, tag] of work) {
       const probes = memoryProbes(c);
@@ -222,8 +232,14 @@ async function profile(setups: readonly Setup[]): Promise<void> {
 
 function targets(bigRuns: readonly BigRun[]): Target[] {
   const mine = bigRuns.filter((r) => r.who === "sharedpeer");
-  const worstGrowth = mine.reduce((a, r) => (r.growth > a.growth ? r : a), mine[0] ?? { growth: 0, role: "-", retained: 0, who: "sharedpeer" });
-  const worstRetained = mine.reduce((a, r) => (r.retained > a.retained ? r : a), mine[0] ?? { growth: 0, role: "-", retained: 0, who: "sharedpeer" });
+  const worstGrowth = mine.reduce(
+    (a, r) => (r.growth > a.growth ? r : a),
+    mine[0] ?? { growth: 0, role: "-", retained: 0, who: "sharedpeer" },
+  );
+  const worstRetained = mine.reduce(
+    (a, r) => (r.retained > a.retained ? r : a),
+    mine[0] ?? { growth: 0, role: "-", retained: 0, who: "sharedpeer" },
+  );
   const bounded = mine.length > 0 && worstGrowth.growth <= BOUNDED_GROWTH && worstRetained.retained <= BOUNDED_RETAINED;
   return [
     { metric: "bulk", against: "peerjs", op: ">=", value: 1.2 },
@@ -250,7 +266,8 @@ function targets(bigRuns: readonly BigRun[]): Target[] {
 test("sharedpeer vs peerjs 1.5.5 vs bare RTCDataChannel", async () => {
   checkBuild();
   const loadBefore = loadavg()[0] ?? 0;
-  if (loadBefore > 1) log(`warning: load average ${loadBefore.toFixed(1)} on ${cpus().length} cores: other processes compete, numbers will be noisy`);
+  if (loadBefore > 1)
+    log(`warning: load average ${loadBefore.toFixed(1)} on ${cpus().length} cores: other processes compete, numbers will be noisy`);
   log("starting PeerServer, Vite and Chromium");
   env = await step("start the browser environment", startBrowserEnv(), 90_000);
   const unique = Math.random().toString(36).slice(2, 8);
@@ -286,7 +303,8 @@ test("sharedpeer vs peerjs 1.5.5 vs bare RTCDataChannel", async () => {
     cores: cpus().length,
     clockOffsetsMs: clockOffsets,
     loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
-    units: "MB = 10^6 bytes; MiB = 2^20 bytes; main thread = CDP Performance TaskDuration delta; heap = Runtime.getHeapUsage usedSize + backingStorageSize",
+    units:
+      "MB = 10^6 bytes; MiB = 2^20 bytes; main thread = CDP Performance TaskDuration delta; heap = Runtime.getHeapUsage usedSize + backingStorageSize",
     bigRunsDetail: bigRuns.map((r) => ({ ...r, growth: r.growth / MiB, retained: r.retained / MiB })),
   };
   console.log(

@@ -106,7 +106,15 @@ export async function sharedWorkerProbe(browser: Browser, context: BrowserContex
   const cdp = await browser.newBrowserCDPSession();
   const send = cdp.send.bind(cdp) as unknown as Send;
   const targetId = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no shared_worker target in that browser context within ${ms} ms (did the page fall back to another worker mode?)`)), ms);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${name}: no shared_worker target in that browser context within ${ms} ms (did the page fall back to another worker mode?)`,
+          ),
+        ),
+      ms,
+    );
     cdp.on("Target.targetCreated", ({ targetInfo }) => {
       if (targetInfo.type === "shared_worker" && targetInfo.browserContextId === contextId) {
         clearTimeout(timer);
@@ -169,13 +177,14 @@ export function topSelfTime(profile: CpuProfile, count = 12): string[] {
   for (const node of profile.nodes) {
     const us = self.get(node.id) ?? 0;
     const { functionName, url, lineNumber } = node.callFrame;
-    const key = functionName === "(idle)" || functionName === "(program)" || functionName === "(garbage collector)"
-      ? functionName
-      : `${functionName || "(anonymous)"} ${url.split("/").slice(-2).join("/")}:${lineNumber + 1}`;
+    const key =
+      functionName === "(idle)" || functionName === "(program)" || functionName === "(garbage collector)"
+        ? functionName
+        : `${functionName || "(anonymous)"} ${url.split("/").slice(-2).join("/")}:${lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     if (functionName !== "(idle)") busy += us;
   }
-  const total = (profile.endTime - profile.startTime) || 1;
+  const total = profile.endTime - profile.startTime || 1;
   const lines = [...byFunction.entries()]
     .filter(([key]) => key !== "(idle)")
     .sort((a, b) => b[1] - a[1])

@@ -68,7 +68,10 @@ async function side(env: BrowserEnv, lib: Contender): Promise<Omit<Side, "worker
 }
 
 async function openPeer(page: Page, id: string, options: Record<string, unknown>) {
-  return step(`new Peer(${id}) → open`, page.evaluate(([i, o]) => B.openPeer(i, o), [id, options] as const));
+  return step(
+    `new Peer(${id}) → open`,
+    page.evaluate(([i, o]) => B.openPeer(i, o), [id, options] as const),
+  );
 }
 
 /** Pages, peers (not for bare) and the two measuring connections `bin` and `json`. */
@@ -90,7 +93,9 @@ export async function setUp(env: BrowserEnv, name: Contender, unique: string): P
     }
   }
   const worker = async (x: Omit<Side, "worker">, who: string) =>
-    name === "sharedpeer" ? step(`attach to the ${who} SharedWorker`, sharedWorkerProbe(env.browser, x.context, `sharedpeer ${who} worker`)) : undefined;
+    name === "sharedpeer"
+      ? step(`attach to the ${who} SharedWorker`, sharedWorkerProbe(env.browser, x.context, `sharedpeer ${who} worker`))
+      : undefined;
   const setup: Setup = {
     name,
     sender: { ...s, worker: await worker(s, "sender") },
@@ -110,40 +115,87 @@ export async function connect(c: Setup, label: string, serialization: "binary" |
   const { sender, receiver } = c;
   let ms: number;
   if (c.name === "bare") {
-    const offer = await step(`bare offer ${label}`, sender.page.evaluate((l) => B.bareOffer(l), label));
-    const answer = await step(`bare answer ${label}`, receiver.page.evaluate(([l, o]) => B.bareAnswer(l, o), [label, offer.sdp] as const));
-    ms = await step(`bare open ${label}`, sender.page.evaluate(([l, a, t]) => B.bareFinish(l, a, t), [label, answer, offer.t0] as const));
+    const offer = await step(
+      `bare offer ${label}`,
+      sender.page.evaluate((l) => B.bareOffer(l), label),
+    );
+    const answer = await step(
+      `bare answer ${label}`,
+      receiver.page.evaluate(([l, o]) => B.bareAnswer(l, o), [label, offer.sdp] as const),
+    );
+    ms = await step(
+      `bare open ${label}`,
+      sender.page.evaluate(([l, a, t]) => B.bareFinish(l, a, t), [label, answer, offer.t0] as const),
+    );
   } else {
-    ms = await step(`${c.name} connect ${label}`, sender.page.evaluate(([id, l, ser]) => B.connect(id, l, ser), [c.receiverId, label, serialization] as const));
+    ms = await step(
+      `${c.name} connect ${label}`,
+      sender.page.evaluate(([id, l, ser]) => B.connect(id, l, ser), [c.receiverId, label, serialization] as const),
+    );
   }
-  await step(`${c.name} incoming ${label}`, receiver.page.evaluate((l) => B.incoming(l), label));
+  await step(
+    `${c.name} incoming ${label}`,
+    receiver.page.evaluate((l) => B.incoming(l), label),
+  );
   return ms;
 }
 
 export async function disconnect(c: Setup, label: string): Promise<void> {
-  await step(`${c.name} close ${label}`, c.sender.page.evaluate((l) => B.close(l), label));
-  await step(`${c.name} close ${label} (receiver)`, c.receiver.page.evaluate((l) => B.close(l), label));
+  await step(
+    `${c.name} close ${label}`,
+    c.sender.page.evaluate((l) => B.close(l), label),
+  );
+  await step(
+    `${c.name} close ${label} (receiver)`,
+    c.receiver.page.evaluate((l) => B.close(l), label),
+  );
 }
 
 /** Sends `w` on `label` and waits until the receiver has all of it. */
 export async function transfer(c: Setup, label: string, w: Workload, ms = 60_000): Promise<TransferResult> {
   const { sender, receiver } = c;
   const what = `${c.name} ${w.kind} on ${label}`;
-  await step(`${what}: prepare`, sender.page.evaluate(([l, x]) => B.prepare(l, x), [label, w] as const));
-  await step(`${what}: arm the receiver`, receiver.page.evaluate(([l, x]) => B.arm(l, x), [label, w] as const));
+  await step(
+    `${what}: prepare`,
+    sender.page.evaluate(([l, x]) => B.prepare(l, x), [label, w] as const),
+  );
+  await step(
+    `${what}: arm the receiver`,
+    receiver.page.evaluate(([l, x]) => B.arm(l, x), [label, w] as const),
+  );
   const [s0, r0, c0] = await step("read CDP metrics", Promise.all([sender.probe.taskMs(), receiver.probe.taskMs(), c.cpu()]));
-  const t0 = await step(`${what}: start`, sender.page.evaluate(([l, x]) => B.start(l, x), [label, w] as const));
-  const got = await step(what, receiver.page.evaluate(([l, t]) => B.received(l, t), [label, ms] as const), ms + 5000);
-  await step(`${what}: sender finished`, sender.page.evaluate((l) => B.sent(l), label));
+  const t0 = await step(
+    `${what}: start`,
+    sender.page.evaluate(([l, x]) => B.start(l, x), [label, w] as const),
+  );
+  const got = await step(
+    what,
+    receiver.page.evaluate(([l, t]) => B.received(l, t), [label, ms] as const),
+    ms + 5000,
+  );
+  await step(
+    `${what}: sender finished`,
+    sender.page.evaluate((l) => B.sent(l), label),
+  );
   const [s1, r1, c1] = await step("read CDP metrics", Promise.all([sender.probe.taskMs(), receiver.probe.taskMs(), c.cpu()]));
-  await step(`${what}: release`, sender.page.evaluate((l) => B.release(l), label));
+  await step(
+    `${what}: release`,
+    sender.page.evaluate((l) => B.release(l), label),
+  );
   return { ms: got.at - t0, senderMainMs: s1 - s0, receiverMainMs: r1 - r0, cpuMs: c1 - c0 };
 }
 
 /** `n` sequential 1-byte round trips on `label` (the receiver echoes). */
 export async function ping(c: Setup, label: string, n: number): Promise<number[]> {
-  await step(`${c.name} echo`, c.receiver.page.evaluate((l) => B.echo(l), label));
-  return step(`${c.name} ping ×${n}`, c.sender.page.evaluate(([l, k]) => B.ping(l, k), [label, n] as const), 60_000);
+  await step(
+    `${c.name} echo`,
+    c.receiver.page.evaluate((l) => B.echo(l), label),
+  );
+  return step(
+    `${c.name} ping ×${n}`,
+    c.sender.page.evaluate(([l, k]) => B.ping(l, k), [label, n] as const),
+    60_000,
+  );
 }
 
 /**

@@ -51,7 +51,8 @@ function ratio(metric: Metric, against: Contender): number | undefined {
 }
 
 export function evaluate(target: Target, metrics: ReadonlyMap<string, Metric>): TargetResult {
-  if (target.against === "check") return { metric: target.metric, text: target.text, actual: target.detail, pass: target.pass, inline: false };
+  if (target.against === "check")
+    return { metric: target.metric, text: target.text, actual: target.detail, pass: target.pass, inline: false };
   const metric = metrics.get(target.metric);
   if (!metric) throw new Error(`no metric ${target.metric}`);
   if (target.against === "absolute") {
@@ -62,7 +63,13 @@ export function evaluate(target: Target, metrics: ReadonlyMap<string, Metric>): 
   const r = ratio(metric, target.against);
   const pass = r !== undefined && (target.op === ">=" ? r >= target.value : r <= target.value);
   const short = target.against === "peerjs" ? "pj" : "bare";
-  return { metric: target.metric, text: `${target.op}${target.value}× ${short}`, actual: r === undefined ? "n/a" : `${r.toFixed(2)}×`, pass, inline: false };
+  return {
+    metric: target.metric,
+    text: `${target.op}${target.value}× ${short}`,
+    actual: r === undefined ? "n/a" : `${r.toFixed(2)}×`,
+    pass,
+    inline: false,
+  };
 }
 
 export function fmt(n: number): string {
@@ -95,7 +102,11 @@ export function renderTable(metrics: readonly Metric[], results: readonly Target
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cols: readonly string[]) => cols.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cols: readonly string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -108,7 +119,9 @@ export function writeJson(path: string, meta: Record<string, unknown>, metrics: 
         {
           label: m.label,
           unit: m.unit,
-          ...Object.fromEntries(CONTENDERS.filter((c) => m.samples[c]?.length).map((c) => [c, { ...summarize(m.samples[c]), samples: m.samples[c] }])),
+          ...Object.fromEntries(
+            CONTENDERS.filter((c) => m.samples[c]?.length).map((c) => [c, { ...summarize(m.samples[c]), samples: m.samples[c] }]),
+          ),
           ratioToPeerjs: ratio(m, "peerjs") ?? null,
           ratioToBare: ratio(m, "bare") ?? null,
         },

@@ -84,13 +84,30 @@ window.send = (to, text) => {
 
 beforeAll(async () => {
   app = mkdtempSync(join(tmpdir(), "sharedpeer-consumer-"));
-  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", app], { cwd: repo, encoding: "utf8" }).trim().split("\n").pop()!;
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { sharedpeer: "0.x" } }));
+  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", app], { cwd: repo, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop()!;
+  writeFileSync(
+    join(app, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { sharedpeer: "0.x" } }),
+  );
   installTarball(join(app, packed), join(app, "node_modules/sharedpeer"));
   writeFileSync(join(app, "types.ts"), TYPES);
   writeFileSync(
     join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "ESNext", moduleResolution: "Bundler", target: "ES2022", lib: ["ES2022", "DOM"], types: [] }, files: ["types.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        target: "ES2022",
+        lib: ["ES2022", "DOM"],
+        types: [],
+      },
+      files: ["types.ts"],
+    }),
   );
   writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="/main.js"></script>`);
   writeFileSync(join(app, "main.js"), MAIN);
@@ -126,7 +143,10 @@ async function checkApp(origin: string): Promise<void> {
     const other = await users[1]!.newPage();
     await other.goto(url(`${id}-other`));
     await events(other, 1);
-    await other.evaluate((to) => (window as unknown as { send: (to: string, text: string) => void }).send(to, "hi from the other user"), id);
+    await other.evaluate(
+      (to) => (window as unknown as { send: (to: string, text: string) => void }).send(to, "hi from the other user"),
+      id,
+    );
     expect((await events(tab1, 2))[1]).toBe("data:hi from the other user");
     expect((await events(tab2, 2))[1]).toBe("data:hi from the other user");
   } finally {
@@ -136,10 +156,17 @@ async function checkApp(origin: string): Promise<void> {
 
 test("the tarball holds only the build, its types, README, LICENSE and package.json", () => {
   const tarball = readdirSync(app).find((f) => f.endsWith(".tgz"))!;
-  const files = execFileSync("tar", ["tzf", join(app, tarball)], { encoding: "utf8" }).trim().split("\n");
+  const files = execFileSync("tar", ["tzf", join(app, tarball)], { encoding: "utf8" })
+    .trim()
+    .split("\n");
   const stray = files.filter((f) => !/^package\/(dist\/.+|README\.md|LICENSE|package\.json)$/.test(f));
   expect(stray).toEqual([]);
-  for (const needed of ["package/dist/index.js", "package/dist/worker.js", "package/dist/types/src/index.d.ts", "package/dist/testing/index.js"]) {
+  for (const needed of [
+    "package/dist/index.js",
+    "package/dist/worker.js",
+    "package/dist/types/src/index.d.ts",
+    "package/dist/testing/index.js",
+  ]) {
     expect(files).toContain(needed);
   }
 });
@@ -149,7 +176,12 @@ test("the published types accept the peerjs API and reject misuse", () => {
 });
 
 test("installed from the tarball, in Vite dev: the worker is found and shared", async () => {
-  const dev: ViteDevServer = await createServer({ root: app, configFile: false, logLevel: "error", server: { host: "127.0.0.1", port: 0, hmr: false } });
+  const dev: ViteDevServer = await createServer({
+    root: app,
+    configFile: false,
+    logLevel: "error",
+    server: { host: "127.0.0.1", port: 0, hmr: false },
+  });
   await dev.listen();
   try {
     await checkApp(dev.resolvedUrls!.local[0]!.replace(/\/$/, ""));

@@ -32,7 +32,10 @@ const MODES = [
 
 /** Connects alice → bob with `serialization`; returns both ends' keys once both are open. */
 async function connectPair(serialization: string): Promise<{ out: string; inc: string }> {
-  const out = await alice.evaluate(([id, s]) => H.connect("alice", id, { serialization: s, reliable: true }), [bobId, serialization] as const);
+  const out = await alice.evaluate(([id, s]) => H.connect("alice", id, { serialization: s, reliable: true }), [
+    bobId,
+    serialization,
+  ] as const);
   await alice.evaluate((k) => H.waitOpen(k), out);
   const connectionId = out.split("/")[1]!;
   const inc = `bob/${connectionId}`;

@@ -96,7 +96,9 @@ async function downloadedHash(page: Page): Promise<string> {
   const link = page.locator("[data-testid=transfer][data-direction=receive] a[data-testid=download]").first();
   const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
   const path = await download.path();
-  return createHash("sha256").update(await readFile(path)).digest("hex");
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 }
 
 /** The same, fetched from the Blob URL inside the page. */
@@ -178,8 +180,14 @@ test("two tabs share a peer, a second user connects, chats and swaps 5 MiB files
   expect(await downloadedHash(bob)).toBe(createHash("sha256").update(toBob).digest("hex"));
   const aliceSent = await percentsSeen(alice2);
   const bobReceived = await percentsSeen(bob);
-  expect(aliceSent.send!.some((p) => p > 0 && p < 100), `send progress seen: ${aliceSent.send}`).toBe(true);
-  expect(bobReceived.receive!.some((p) => p > 0 && p < 100), `receive progress seen: ${bobReceived.receive}`).toBe(true);
+  expect(
+    aliceSent.send!.some((p) => p > 0 && p < 100),
+    `send progress seen: ${aliceSent.send}`,
+  ).toBe(true);
+  expect(
+    bobReceived.receive!.some((p) => p > 0 && p < 100),
+    `receive progress seen: ${bobReceived.receive}`,
+  ).toBe(true);
 
   // 5 MiB back from Bob: both of Alice's tabs receive it, with progress.
   const toAlice = randomBytes(FILE_BYTES);
@@ -197,10 +205,12 @@ test("two tabs share a peer, a second user connects, chats and swaps 5 MiB files
   await sendFile(bob, aliceId, "note.txt", Buffer.from("a short note\n".repeat(100)));
   await expectDone(bob, "send", "note.txt", "1.3 KB");
   await expectDone(alice1, "receive", "note.txt", "1.3 KB");
-  expect(await alice1.evaluate(async () => {
-    const link = document.querySelector<HTMLAnchorElement>("[data-testid=transfer][data-direction=receive] a[data-testid=download]");
-    return (await (await fetch(link!.href)).text()).length;
-  })).toBe(1300);
+  expect(
+    await alice1.evaluate(async () => {
+      const link = document.querySelector<HTMLAnchorElement>("[data-testid=transfer][data-direction=receive] a[data-testid=download]");
+      return (await (await fetch(link!.href)).text()).length;
+    }),
+  ).toBe(1300);
 
   await alice1.screenshot({ path: `${shots}/demo-alice-tab1.png`, fullPage: true });
   await alice2.screenshot({ path: `${shots}/demo-alice-tab2.png`, fullPage: true });

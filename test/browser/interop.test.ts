@@ -71,7 +71,11 @@ async function leg(
   set: DataSetName,
   sender: "dialer" | "answerer" = "dialer",
 ): Promise<LegResult> {
-  const out = await dialer.page.evaluate(([n, id, s]) => H.connect(n, id, { serialization: s, reliable: true }), [dialer.name, answerer.id, serialization] as const);
+  const out = await dialer.page.evaluate(([n, id, s]) => H.connect(n, id, { serialization: s, reliable: true }), [
+    dialer.name,
+    answerer.id,
+    serialization,
+  ] as const);
   const inc = `${answerer.name}/${out.split("/")[1] as string}`;
   await dialer.page.evaluate((k) => H.waitOpen(k), out);
   if (sender === "answerer") await answerer.page.evaluate((k) => H.waitOpen(k), inc);
@@ -103,16 +107,18 @@ async function leg(
  * behaviour, so on peerjs ends a repeated `open` counts once. sharedpeer ends are taken as they are.
  */
 function lifecycle(events: string[], lib: End["lib"]): string[] {
-  const kept = events.filter((e) => e === "open" || e === "close" || e.startsWith("error:")).map((e) => (e.startsWith("error:") ? e.split(":").slice(0, 2).join(":") : e));
+  const kept = events
+    .filter((e) => e === "open" || e === "close" || e.startsWith("error:"))
+    .map((e) => (e.startsWith("error:") ? e.split(":").slice(0, 2).join(":") : e));
   return lib === "peerjs" ? kept.filter((e, i) => !(e === "open" && kept[i - 1] === "open")) : kept;
 }
 
 /** What peerjs's own e2e checks expect peerjs's receiver to get (protocol.md §5.2), described in the page. */
 async function peerjsE2eExpectation(serialization: Serialization, set: DataSetName): Promise<Described[]> {
-  const expected = await pjA.page.evaluate(
-    async ([s, name]) => H.describeAll(await D.peerjsExpects(s, D.dataSets[name]())),
-    [serialization, set] as const,
-  );
+  const expected = await pjA.page.evaluate(async ([s, name]) => H.describeAll(await D.peerjsExpects(s, D.dataSets[name]())), [
+    serialization,
+    set,
+  ] as const);
   if (set !== "chunkedBinary") return expected;
   // 1.5.5 quirk: binary inside a message that needed chunking comes out as Uint8Array.
   return expected.map((v, i) => (i === 0 ? v : retypeBinary(v, "ArrayBuffer", "Uint8Array")));
@@ -213,7 +219,12 @@ suite.each(MODES)("in $name mode", ({ name, option, query, mode }) => {
     expect(await page.evaluate(() => H.peerState("mode")?.mode)).toBe(mode);
     end = { page, name: "mode", id, lib: "sharedpeer" };
   });
-  for (const [serialization, set] of [["binary", "objects"], ["binary", "chunkedBinary"], ["json", "objects"], ["raw", "strings"]] as const) {
+  for (const [serialization, set] of [
+    ["binary", "objects"],
+    ["binary", "chunkedBinary"],
+    ["json", "objects"],
+    ["raw", "strings"],
+  ] as const) {
     test(`${serialization}: ${set} both ways`, () => interop(serialization, set, "dialer", end));
   }
 });

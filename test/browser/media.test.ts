@@ -20,7 +20,10 @@ async function callBothWays(caller: Page, callee: Page, calleeId: string, hangUp
   const inc = await callee.evaluate(() => M.incoming("me"));
   expect(await callee.evaluate((k) => M.metadata(k), inc)).toEqual({ topic: "standup" });
   await callee.evaluate((k) => M.answer(k), inc);
-  for (const [tab, key] of [[caller, out], [callee, inc]] as const) {
+  for (const [tab, key] of [
+    [caller, out],
+    [callee, inc],
+  ] as const) {
     const video = await tab.evaluate((k) => M.remoteVideo(k), key);
     expect(video).toEqual({ width: 320, height: 240, live: true });
   }

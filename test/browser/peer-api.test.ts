@@ -44,7 +44,8 @@ const types = (list: string[]) => list.map((e) => (e.startsWith("error:") ? e.sp
  * `disconnected` means "lost the server, connections keep working" and is not emitted on the way to
  * `close` (so an app that reconnects on `disconnected` does not revive a destroyed Peer).
  */
-const failedBeforeOpen = (lib: Lib, errorType: string) => (lib === "peerjs" ? [`error:${errorType}`, "disconnected", "close"] : [`error:${errorType}`, "close"]);
+const failedBeforeOpen = (lib: Lib, errorType: string) =>
+  lib === "peerjs" ? [`error:${errorType}`, "disconnected", "close"] : [`error:${errorType}`, "close"];
 /** A sharedpeer error event: its type, and a message that says something. */
 const withMessage = (type: string) => new RegExp(`^error:${type}:.+`);
 
@@ -55,10 +56,11 @@ suite.each(LIBS)("%s", (lib) => {
     const owner = `owner-${id}`;
     expect(await newPeer(tab, owner, id)).toBe(`open:${id}`);
     const thieves = Array.from({ length: 10 }, (_, i) => `thief-${id}-${i}`);
-    const results = await tab.evaluate(
-      ([names, i, o]) => Promise.all(names.map((n) => H.newPeer(n, [i, o]))),
-      [thieves, id, { ...env.peerOptions, share: false }] as const,
-    );
+    const results = await tab.evaluate(([names, i, o]) => Promise.all(names.map((n) => H.newPeer(n, [i, o]))), [
+      thieves,
+      id,
+      { ...env.peerOptions, share: false },
+    ] as const);
     for (const result of results) expect(result).toMatch(/^error:unavailable-id:/);
     for (const thief of thieves) {
       await waitPeerEvent(tab, thief, "close");
@@ -159,7 +161,10 @@ suite.each(LIBS)("%s", (lib) => {
       // peers/peerjs#924: the connection that failed hears it too, and closes (1.5.5 leaves it pending).
       expect(error).toBe(`error:peer-unavailable:Could not connect to peer ${absent}`);
       await tab.evaluate((k) => H.waitEvent(k, "close"), key);
-      expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual([`error:peer-unavailable:Could not connect to peer ${absent}`, "close"]);
+      expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual([
+        `error:peer-unavailable:Could not connect to peer ${absent}`,
+        "close",
+      ]);
       expect(await tab.evaluate((n) => H.peerState(n)?.connections, name)).toEqual({});
     } else {
       expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual([]);
@@ -228,7 +233,12 @@ test("2013 API: connect(id, 'json', metadata) reaches an official peer as json w
   const backId = back.split("/")[1] as string;
   await sp.evaluate(([n, from]) => H.incoming(n, from), [spId, pjId] as const);
   expect(await events(sp, spId)).toContain(`connection:${pjId}:${spId}/${backId}:{"b":[2]}`);
-  expect(await sp.evaluate((k) => H.connInfo(k), `${spId}/${backId}`)).toMatchObject({ peer: pjId, metadata: { b: [2] }, serialization: "json", id: spId });
+  expect(await sp.evaluate((k) => H.connInfo(k), `${spId}/${backId}`)).toMatchObject({
+    peer: pjId,
+    metadata: { b: [2] },
+    serialization: "json",
+    id: spId,
+  });
 
   await sp.evaluate((n) => H.destroy(n), spId);
   await pj.evaluate((n) => H.destroy(n), pjId);
@@ -265,7 +275,12 @@ test("server down, then up again: both libraries report network + disconnected, 
   await env.server.stop();
   for (const lib of LIBS) {
     await waitPeerEvent(tabs[lib], ids[lib], "disconnected");
-    expect(await tabs[lib].evaluate((n) => H.flagsNow(n), ids[lib])).toEqual({ id: null, open: false, disconnected: true, destroyed: false });
+    expect(await tabs[lib].evaluate((n) => H.flagsNow(n), ids[lib])).toEqual({
+      id: null,
+      open: false,
+      disconnected: true,
+      destroyed: false,
+    });
   }
   await env.restartServer();
   for (const lib of LIBS) {

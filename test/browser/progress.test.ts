@@ -14,10 +14,10 @@ interface Step {
 
 function parse(progress: string[]): Step[] {
   return progress.map((e) => {
-      const [direction, id, counts, done] = e.split(":");
-      const [bytes, total] = counts!.split("/").map(Number);
-      return { direction: direction!, id: Number(id), bytes: bytes!, total: total!, done: done === "done" };
-    });
+    const [direction, id, counts, done] = e.split(":");
+    const [bytes, total] = counts!.split("/").map(Number);
+    return { direction: direction!, id: Number(id), bytes: bytes!, total: total!, done: done === "done" };
+  });
 }
 
 test("a 4 MiB message reports progress on both ends, rising to done, then arrives whole", async () => {

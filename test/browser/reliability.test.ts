@@ -10,7 +10,6 @@ import { idMaker } from "../support/seeded.js";
 const env = useBrowserEnv();
 const fresh = idMaker();
 
-
 /** A peer alone in its own user (browser context), on the sharedpeer or the official peerjs page. */
 async function loner(lib: "sharedpeer" | "peerjs", name: string, id: string): Promise<{ user: BrowserContext; tab: Page }> {
   const user = await env.user();
@@ -49,7 +48,15 @@ const uint32 = (v: number) => [0xce, v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0x
 const bin16 = (length: number) => [0xda, length >>> 8, length & 0xff, ...new Array<number>(length).fill(7)];
 /** A chunk as peerjs frames it: map {__peerData: id, n, data, total}, keys in that order. */
 const chunk = (id: number, n: number, dataLength: number, total: number) => [
-  0x84, ...str("__peerData"), id, ...str("n"), ...uint32(n), ...str("data"), ...bin16(dataLength), ...str("total"), ...uint32(total),
+  0x84,
+  ...str("__peerData"),
+  id,
+  ...str("n"),
+  ...uint32(n),
+  ...str("data"),
+  ...bin16(dataLength),
+  ...str("total"),
+  ...uint32(total),
 ];
 
 interface Hostile {
@@ -60,13 +67,33 @@ interface Hostile {
 }
 
 const HOSTILE: Hostile[] = [
-  { what: "truncated binarypack ({hello: 'world'} cut short)", bytes: [0x81, ...str("hello"), ...str("world").slice(0, 3)], reason: /a length of 5 exceeds the 2 bytes left/ },
-  { what: "a binary length beyond the frame (raw32 of 4 GiB)", bytes: [0xdb, 0xff, 0xff, 0xff, 0xf0, 1, 2, 3], reason: /a length of 4294967280 exceeds the 3 bytes left/ },
-  { what: "an array count beyond the frame (array32 of 2^32 - 1)", bytes: [0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0], reason: /a length of 4294967295 exceeds the 1 bytes left/ },
+  {
+    what: "truncated binarypack ({hello: 'world'} cut short)",
+    bytes: [0x81, ...str("hello"), ...str("world").slice(0, 3)],
+    reason: /a length of 5 exceeds the 2 bytes left/,
+  },
+  {
+    what: "a binary length beyond the frame (raw32 of 4 GiB)",
+    bytes: [0xdb, 0xff, 0xff, 0xff, 0xf0, 1, 2, 3],
+    reason: /a length of 4294967280 exceeds the 3 bytes left/,
+  },
+  {
+    what: "an array count beyond the frame (array32 of 2^32 - 1)",
+    bytes: [0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0],
+    reason: /a length of 4294967295 exceeds the 1 bytes left/,
+  },
   { what: "deep nesting (100000 × 0x91)", bytes: [...new Array<number>(100_000).fill(0x91), 0xc0], reason: /nesting deeper than \d+/ },
   { what: "a chunk with n >= total", bytes: chunk(1, 5, 100, 3), reason: /chunk index 5 is not below its total 3/ },
-  { what: "a chunk whose total is in the millions", bytes: chunk(1, 0, 16_300, 5_000_000), reason: /chunk total 5000000 is out of range \(1 to 16469\)/ },
-  { what: "a map with a __peerData key that is no chunk", bytes: [0x82, ...str("__peerData"), 1, ...str("n"), ...str("x")], reason: /a __peerData frame that is neither a close nor a well-formed chunk/ },
+  {
+    what: "a chunk whose total is in the millions",
+    bytes: chunk(1, 0, 16_300, 5_000_000),
+    reason: /chunk total 5000000 is out of range \(1 to 16469\)/,
+  },
+  {
+    what: "a map with a __peerData key that is no chunk",
+    bytes: [0x82, ...str("__peerData"), 1, ...str("n"), ...str("x")],
+    reason: /a __peerData frame that is neither a close nor a well-formed chunk/,
+  },
 ];
 
 describe("a hostile official peerjs peer writes raw bytes to its dataChannel", () => {
@@ -113,15 +140,22 @@ describe("a hostile official peerjs peer writes raw bytes to its dataChannel", (
             seen.push({ peerError: e instanceof w.PeerError, error: e instanceof Error, type: e.type, message: e.message })) as never);
         }, key);
       }
-      await mallory.tab.evaluate(([k, bytes]) => {
-        const channel = (H.conn(k) as unknown as { dataChannel: RTCDataChannel }).dataChannel;
-        channel.send(new Uint8Array(bytes));
-      }, [out, hostile.bytes] as const);
+      await mallory.tab.evaluate(
+        ([k, bytes]) => {
+          const channel = (H.conn(k) as unknown as { dataChannel: RTCDataChannel }).dataChannel;
+          channel.send(new Uint8Array(bytes));
+        },
+        [out, hostile.bytes] as const,
+      );
 
       const reason = new RegExp(`^Undecodable data from ${malloryId}: ${hostile.reason.source}$`);
       for (const tab of tabs) {
         await tab.evaluate((k) => H.waitEvent(k, "close"), key);
-        expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual(["open", expect.stringMatching(/^error:connection-closed:/), "close"]);
+        expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual([
+          "open",
+          expect.stringMatching(/^error:connection-closed:/),
+          "close",
+        ]);
         const errors = await tab.evaluate((k) => (window as unknown as { errors: Record<string, unknown[]> }).errors[k], key);
         expect(errors).toEqual([{ peerError: true, error: true, type: "connection-closed", message: expect.stringMatching(reason) }]);
         // The Peer itself is fine: no Peer-level error, still open.
@@ -167,7 +201,10 @@ describe("a hostile official peerjs peer writes raw bytes to its dataChannel", (
     }
     // {"__proto__": {"polluted": true}, "nested": {"__proto__": []}}, written by hand…
     const bytes = [0x82, ...str("__proto__"), 0x81, ...str("polluted"), 0xc3, ...str("nested"), 0x81, ...str("__proto__"), 0x90];
-    await mallory.tab.evaluate(([k, b]) => (H.conn(k) as unknown as { dataChannel: RTCDataChannel }).dataChannel.send(new Uint8Array(b)), [out, bytes] as const);
+    await mallory.tab.evaluate(([k, b]) => (H.conn(k) as unknown as { dataChannel: RTCDataChannel }).dataChannel.send(new Uint8Array(b)), [
+      out,
+      bytes,
+    ] as const);
     // …and by peerjs's own packer, from the same object as JSON.parse makes it.
     await mallory.tab.evaluate((k) => H.send(k, [JSON.parse('{"__proto__": {"polluted": true}, "nested": {"__proto__": []}}')]), out);
     const expected = {
@@ -282,7 +319,12 @@ describe("a remote vanishes without a word: the connection reports close in boun
       console.info(`remote vanished (${c.remote} ${c.how}, ${c.dialler} dialled): close after ${ms} ms`);
       expect(ms).toBeLessThan(UNTOLD_MS);
       if (c.remote === "sharedpeer" && ms < TOLD_MS) expect(events).toEqual(["open", "close"]);
-      else expect(events).toEqual(["open", expect.stringMatching(/^error:connection-closed:Lost the connection to remote-.+: ICE stayed disconnected for 10 s\.$/), "close"]);
+      else
+        expect(events).toEqual([
+          "open",
+          expect.stringMatching(/^error:connection-closed:Lost the connection to remote-.+: ICE stayed disconnected for 10 s\.$/),
+          "close",
+        ]);
     }
   });
 });

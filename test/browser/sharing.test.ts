@@ -7,7 +7,6 @@ import { idMaker } from "../support/seeded.js";
 const env = useBrowserEnv();
 const fresh = idMaker();
 
-
 /** A user whose `count` tabs share a fresh id "alice-…" as "me", and a second user's tab with peer "bob". */
 async function aliceAndBob(count: number) {
   const alice = fresh("alice");
@@ -207,14 +206,21 @@ test("share:false behaves like peerjs: a second Peer with the id gets unavailabl
 });
 
 test("churn: 10 tabs attach and leave in random order while messages flow; no error, counts return", async () => {
-  const { alice, bobId, user, remote, tabs: [anchor], bob } = await aliceAndBob(1);
+  const {
+    alice,
+    bobId,
+    user,
+    remote,
+    tabs: [anchor],
+    bob,
+  } = await aliceAndBob(1);
   const baseline = await stats(anchor!);
   const out = await anchor!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await anchor!.evaluate((k) => H.waitOpen(k), out);
   const incoming = await bob.evaluate((from) => H.incoming("bob", from), alice);
 
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const open: Page[] = [];
   let sent = 0;
   for (let step = 0; step < 20; step++) {

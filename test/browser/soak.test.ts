@@ -12,14 +12,14 @@ import { useBrowserEnv } from "../support/env.js";
 import { prng } from "../support/seeded.js";
 
 const MESSAGES = Number(process.env["SOAK_MESSAGES"] ?? 2000);
-if (!Number.isInteger(MESSAGES) || MESSAGES < 1) throw new Error(`SOAK_MESSAGES must be a positive integer, not "${process.env["SOAK_MESSAGES"]}"`);
+if (!Number.isInteger(MESSAGES) || MESSAGES < 1)
+  throw new Error(`SOAK_MESSAGES must be a positive integer, not "${process.env["SOAK_MESSAGES"]}"`);
 const TABS = 5;
 const REMOTES = 4;
 const MiB = 1024 * 1024;
 
 const env = useBrowserEnv();
 const run = Math.random().toString(36).slice(2, 7);
-
 
 /**
  * Pad sizes of one stream: mostly up to 256 bytes, 5% up to 32 KiB (chunked above 16300), 0.2%
@@ -75,14 +75,20 @@ function installSoak(): void {
   const conns = new Map<string, Conn>();
   const opened = new Set<string>();
   const closed = new Set<string>();
-  const report = { streams: {} as Record<string, { seqs: number[]; sizes: number[] }>, bad: [] as string[], errors: [] as string[], received: 0 };
+  const report = {
+    streams: {} as Record<string, { seqs: number[]; sizes: number[] }>,
+    bad: [] as string[],
+    errors: [] as string[],
+    received: 0,
+  };
   const track = (conn: Conn): Conn => {
     if (conns.has(conn.connectionId)) return conn;
     conns.set(conn.connectionId, conn);
     if (conn.open) opened.add(conn.connectionId);
     conn.on("open", () => opened.add(conn.connectionId));
     conn.on("close", () => closed.add(conn.connectionId));
-    conn.on("error", ((e: { type?: string; message?: string }) => report.errors.push(`${conn.connectionId}:${e.type}:${e.message}`)) as never);
+    conn.on("error", ((e: { type?: string; message?: string }) =>
+      report.errors.push(`${conn.connectionId}:${e.type}:${e.message}`)) as never);
     conn.on("data", ((m: Message) => {
       report.received++;
       const key = `${conn.peer}|${m.tab}`;
@@ -163,78 +169,100 @@ function audit(stream: Stream | undefined, expected: number[]) {
 }
 const CLEAN = { lost: 0, duplicated: 0, reordered: 0, wrongSize: 0 };
 
-test(`soak: ${TABS} tabs share alice, ${REMOTES} remotes, ${MESSAGES} messages per pair each way up to 1 MiB: none lost, duplicated or reordered; counts return`, async () => {
-  const alice = `alice-${run}`;
-  const remoteIds = Array.from({ length: REMOTES }, (_, r) => `remote${r}-${run}`);
-  const user = await env.user();
-  const tabs: Page[] = [];
-  for (let t = 0; t < TABS; t++) {
-    const tab = await env.tab(user);
-    expect(await tab.evaluate(([id, o]) => H.newPeer("me", [id, o], { listen: false }), [alice, env.peerOptions] as const)).toBe(`open:${alice}`);
-    await tab.evaluate(installSoak);
-    tabs.push(tab);
-  }
-  const remoteUsers: BrowserContext[] = [];
-  const remotes: Page[] = [];
-  for (const id of remoteIds) {
-    const remoteUser = await env.user();
-    const page = await env.tab(remoteUser);
-    expect(await page.evaluate(([i, o]) => H.newPeer("me", [i, o], { listen: false }), [id, env.peerOptions] as const)).toBe(`open:${id}`);
-    await page.evaluate(installSoak);
-    remoteUsers.push(remoteUser);
-    remotes.push(page);
-  }
-  const baseline = await tabs[0]!.evaluate(() => H.stats("me"));
+test(
+  `soak: ${TABS} tabs share alice, ${REMOTES} remotes, ${MESSAGES} messages per pair each way up to 1 MiB: none lost, duplicated or reordered; counts return`,
+  async () => {
+    const alice = `alice-${run}`;
+    const remoteIds = Array.from({ length: REMOTES }, (_, r) => `remote${r}-${run}`);
+    const user = await env.user();
+    const tabs: Page[] = [];
+    for (let t = 0; t < TABS; t++) {
+      const tab = await env.tab(user);
+      expect(await tab.evaluate(([id, o]) => H.newPeer("me", [id, o], { listen: false }), [alice, env.peerOptions] as const)).toBe(
+        `open:${alice}`,
+      );
+      await tab.evaluate(installSoak);
+      tabs.push(tab);
+    }
+    const remoteUsers: BrowserContext[] = [];
+    const remotes: Page[] = [];
+    for (const id of remoteIds) {
+      const remoteUser = await env.user();
+      const page = await env.tab(remoteUser);
+      expect(await page.evaluate(([i, o]) => H.newPeer("me", [i, o], { listen: false }), [id, env.peerOptions] as const)).toBe(
+        `open:${id}`,
+      );
+      await page.evaluate(installSoak);
+      remoteUsers.push(remoteUser);
+      remotes.push(page);
+    }
+    const baseline = await tabs[0]!.evaluate(() => H.stats("me"));
 
-  // Half the pairs dial in (the worker picks a host tab), half are dialled by one of alice's tabs.
-  const connectionIds: string[] = [];
-  for (const [r, page] of remotes.entries()) {
-    const id =
-      r % 2 === 0
-        ? await page.evaluate((to) => SOAK.connect(to), alice)
-        : await tabs[r % TABS]!.evaluate((to) => SOAK.connect(to), remoteIds[r]!);
-    for (const p of [page, ...tabs]) await p.evaluate((c) => SOAK.waitOpen(c), id);
-    connectionIds.push(id);
-  }
+    // Half the pairs dial in (the worker picks a host tab), half are dialled by one of alice's tabs.
+    const connectionIds: string[] = [];
+    for (const [r, page] of remotes.entries()) {
+      const id =
+        r % 2 === 0
+          ? await page.evaluate((to) => SOAK.connect(to), alice)
+          : await tabs[r % TABS]!.evaluate((to) => SOAK.connect(to), remoteIds[r]!);
+      for (const p of [page, ...tabs]) await p.evaluate((c) => SOAK.waitOpen(c), id);
+      connectionIds.push(id);
+    }
 
-  // Sizes per stream: alice's tab t towards remote r, and remote r towards alice.
-  const aliceSizes = remoteIds.map((_, r) => Array.from({ length: TABS }, (_, t) => streamSizes(1000 + r * 10 + t, share(MESSAGES, t), t === r % TABS)));
-  const remoteSizes = remoteIds.map((_, r) => streamSizes(2000 + r, MESSAGES, true));
-  const bytes = [...aliceSizes.flat(2), ...remoteSizes.flat()].reduce((a, b) => a + b, 0);
+    // Sizes per stream: alice's tab t towards remote r, and remote r towards alice.
+    const aliceSizes = remoteIds.map((_, r) =>
+      Array.from({ length: TABS }, (_, t) => streamSizes(1000 + r * 10 + t, share(MESSAGES, t), t === r % TABS)),
+    );
+    const remoteSizes = remoteIds.map((_, r) => streamSizes(2000 + r, MESSAGES, true));
+    const bytes = [...aliceSizes.flat(2), ...remoteSizes.flat()].reduce((a, b) => a + b, 0);
 
-  const started = Date.now();
-  await Promise.all([
-    ...tabs.map((tab, t) =>
-      tab.evaluate(([ids, t, sizes]) => ids.forEach((id, r) => SOAK.send(id, t, sizes[r]!)), [connectionIds, t, aliceSizes.map((s) => s[t]!)] as const),
-    ),
-    ...remotes.map((page, r) => page.evaluate(([id, sizes]) => SOAK.send(id, 0, sizes), [connectionIds[r]!, remoteSizes[r]!] as const)),
-  ]);
-  const budget = 30_000 + MESSAGES * 20;
-  await Promise.all([...tabs, ...remotes].map((p, i) => p.evaluate(([n, ms]) => SOAK.waitReceived(n, ms), [i < TABS ? REMOTES * MESSAGES : MESSAGES, budget] as const)));
-  const seconds = (Date.now() - started) / 1000;
-  console.info(`soak: ${2 * MESSAGES * REMOTES} messages (${(bytes / MiB).toFixed(1)} MiB sent; alice's ${TABS} tabs each received all ${REMOTES * MESSAGES} of the remotes') in ${seconds.toFixed(1)} s`);
+    const started = Date.now();
+    await Promise.all([
+      ...tabs.map((tab, t) =>
+        tab.evaluate(([ids, t, sizes]) => ids.forEach((id, r) => SOAK.send(id, t, sizes[r]!)), [
+          connectionIds,
+          t,
+          aliceSizes.map((s) => s[t]!),
+        ] as const),
+      ),
+      ...remotes.map((page, r) => page.evaluate(([id, sizes]) => SOAK.send(id, 0, sizes), [connectionIds[r]!, remoteSizes[r]!] as const)),
+    ]);
+    const budget = 30_000 + MESSAGES * 20;
+    await Promise.all(
+      [...tabs, ...remotes].map((p, i) =>
+        p.evaluate(([n, ms]) => SOAK.waitReceived(n, ms), [i < TABS ? REMOTES * MESSAGES : MESSAGES, budget] as const),
+      ),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    console.info(
+      `soak: ${2 * MESSAGES * REMOTES} messages (${(bytes / MiB).toFixed(1)} MiB sent; alice's ${TABS} tabs each received all ${REMOTES * MESSAGES} of the remotes') in ${seconds.toFixed(1)} s`,
+    );
 
-  // Every alice tab got each remote's stream whole and in order; every remote got alice's five.
-  for (const tab of tabs) {
-    const report = await tab.evaluate(() => SOAK.report());
-    expect(report.bad).toEqual([]);
-    expect(report.errors).toEqual([]);
-    expect(report.received).toBe(REMOTES * MESSAGES);
-    remoteIds.forEach((id, r) => expect(audit(report.streams[`${id}|0`], remoteSizes[r]!), `${id} → alice`).toEqual(CLEAN));
-  }
-  for (const [r, page] of remotes.entries()) {
-    const report = await page.evaluate(() => SOAK.report());
-    expect(report.bad).toEqual([]);
-    expect(report.errors).toEqual([]);
-    expect(report.received).toBe(MESSAGES);
-    for (let t = 0; t < TABS; t++) expect(audit(report.streams[`${alice}|${t}`], aliceSizes[r]![t]!), `alice tab ${t} → ${remoteIds[r]}`).toEqual(CLEAN);
-  }
+    // Every alice tab got each remote's stream whole and in order; every remote got alice's five.
+    for (const tab of tabs) {
+      const report = await tab.evaluate(() => SOAK.report());
+      expect(report.bad).toEqual([]);
+      expect(report.errors).toEqual([]);
+      expect(report.received).toBe(REMOTES * MESSAGES);
+      remoteIds.forEach((id, r) => expect(audit(report.streams[`${id}|0`], remoteSizes[r]!), `${id} → alice`).toEqual(CLEAN));
+    }
+    for (const [r, page] of remotes.entries()) {
+      const report = await page.evaluate(() => SOAK.report());
+      expect(report.bad).toEqual([]);
+      expect(report.errors).toEqual([]);
+      expect(report.received).toBe(MESSAGES);
+      for (let t = 0; t < TABS; t++)
+        expect(audit(report.streams[`${alice}|${t}`], aliceSizes[r]![t]!), `alice tab ${t} → ${remoteIds[r]}`).toEqual(CLEAN);
+    }
 
-  // Everything closes; no Peer saw an error; the worker is back where it started.
-  await Promise.all(remotes.map((page, r) => page.evaluate((id) => SOAK.close(id), connectionIds[r]!)));
-  for (const tab of tabs) await tab.evaluate((ids) => SOAK.waitClosed(ids), connectionIds);
-  for (const [r, page] of remotes.entries()) await page.evaluate((id) => SOAK.waitClosed([id]), connectionIds[r]!);
-  for (const p of [...tabs, ...remotes]) expect((await p.evaluate(() => H.peerEvents("me"))).filter((e) => e.startsWith("error"))).toEqual([]);
-  await expect.poll(() => tabs[0]!.evaluate(() => H.stats("me"))).toEqual(baseline);
-  await Promise.all([user.close(), ...remoteUsers.map((u) => u.close())]);
-}, 60_000 + MESSAGES * 40);
+    // Everything closes; no Peer saw an error; the worker is back where it started.
+    await Promise.all(remotes.map((page, r) => page.evaluate((id) => SOAK.close(id), connectionIds[r]!)));
+    for (const tab of tabs) await tab.evaluate((ids) => SOAK.waitClosed(ids), connectionIds);
+    for (const [r, page] of remotes.entries()) await page.evaluate((id) => SOAK.waitClosed([id]), connectionIds[r]!);
+    for (const p of [...tabs, ...remotes])
+      expect((await p.evaluate(() => H.peerEvents("me"))).filter((e) => e.startsWith("error"))).toEqual([]);
+    await expect.poll(() => tabs[0]!.evaluate(() => H.stats("me"))).toEqual(baseline);
+    await Promise.all([user.close(), ...remoteUsers.map((u) => u.close())]);
+  },
+  60_000 + MESSAGES * 40,
+);

@@ -114,7 +114,9 @@ export function createHarness(Peer: PeerCtor) {
       const flags: PeerFlags[] = [];
       flagLog.set(name, flags);
       for (const event of ["open", "disconnected", "close", "error"]) {
-        peer.on(event, () => flags.push({ event, id: peer.id, open: peer.open, disconnected: peer.disconnected, destroyed: peer.destroyed }));
+        peer.on(event, () =>
+          flags.push({ event, id: peer.id, open: peer.open, disconnected: peer.disconnected, destroyed: peer.destroyed }),
+        );
       }
       if (options.wait === false) return "";
       return until(() => log.events.find((e) => e.startsWith("open:") || e.startsWith("error:")), `${name} open`);
@@ -134,7 +136,14 @@ export function createHarness(Peer: PeerCtor) {
     },
     /** The key of the first incoming connection from `remote` (waits for it). */
     incoming: (name: string, remote: string) =>
-      until(() => peerLog.get(name)?.events.find((e) => e.startsWith(`connection:${remote}:`))?.split(":")[2], `connection from ${remote}`),
+      until(
+        () =>
+          peerLog
+            .get(name)
+            ?.events.find((e) => e.startsWith(`connection:${remote}:`))
+            ?.split(":")[2],
+        `connection from ${remote}`,
+      ),
     waitOpen: (key: string) =>
       until(() => {
         const events = connLog.get(key)?.events ?? [];
@@ -147,7 +156,11 @@ export function createHarness(Peer: PeerCtor) {
       until(() => (connLog.get(key)?.events.some((e) => e.startsWith(event)) ? true : undefined), `${key} ${event}`, ms),
     /** Waits until peer `name` had `count` events starting with `event` (a second `open:`, say). */
     waitPeerEvents: (name: string, event: string, count: number, ms?: number) =>
-      until(() => ((peerLog.get(name)?.events.filter((e) => e.startsWith(event)).length ?? 0) >= count ? true : undefined), `${count}× ${name} ${event}`, ms),
+      until(
+        () => ((peerLog.get(name)?.events.filter((e) => e.startsWith(event)).length ?? 0) >= count ? true : undefined),
+        `${count}× ${name} ${event}`,
+        ms,
+      ),
     waitPeerEvent: (name: string, event: string, ms?: number) =>
       until(() => peerLog.get(name)?.events.find((e) => e.startsWith(event)), `${name} ${event}`, ms),
     waitData: (key: string, count: number, ms?: number) =>
@@ -161,7 +174,15 @@ export function createHarness(Peer: PeerCtor) {
       if (!c) return null;
       const local = (c as unknown as { id?: unknown }).id;
       const hosted = (c as unknown as { peerConnection?: unknown }).peerConnection;
-      return { peer: c.peer, connectionId: c.connectionId, metadata: c.metadata ?? null, serialization: c.serialization, open: c.open, id: local ?? null, hosted: Boolean(hosted) };
+      return {
+        peer: c.peer,
+        connectionId: c.connectionId,
+        metadata: c.metadata ?? null,
+        serialization: c.serialization,
+        open: c.open,
+        id: local ?? null,
+        hosted: Boolean(hosted),
+      };
     },
     received: async (key: string): Promise<Described[]> => Promise.all((connLog.get(key)?.data ?? []).map(describe)),
     receivedCount: (key: string) => connLog.get(key)?.data.length ?? 0,

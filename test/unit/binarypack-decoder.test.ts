@@ -16,7 +16,6 @@ function hex(text: string): Uint8Array {
 
 const ascii = (text: string): string => Buffer.from(text, "utf8").toString("hex");
 
-
 /** The bytes of a decoded binary field, which must be an ArrayBuffer. */
 function bytesOf(value: unknown): number[] {
   expect(value).toBeInstanceOf(ArrayBuffer);
@@ -35,12 +34,34 @@ function decodeFailure(bytes: Uint8Array, options?: Parameters<typeof decodeBina
 }
 
 describe("round trip through peerjs-js-binarypack's pack", () => {
-  test.each([0, 127, 128, 255, 256, 65535, 65536, -1, -32, -33, -128, -129, -32768, -32769, 2 ** 32 - 1, 2 ** 32, -(2 ** 31), 0.5, -0.25, Math.PI, 1e-300, 2 ** 60, -(2 ** 40), Number.MAX_SAFE_INTEGER])(
-    "number %d",
-    (value) => {
-      expect(roundTrip(value)).toBe(value);
-    },
-  );
+  test.each([
+    0,
+    127,
+    128,
+    255,
+    256,
+    65535,
+    65536,
+    -1,
+    -32,
+    -33,
+    -128,
+    -129,
+    -32768,
+    -32769,
+    2 ** 32 - 1,
+    2 ** 32,
+    -(2 ** 31),
+    0.5,
+    -0.25,
+    Math.PI,
+    1e-300,
+    2 ** 60,
+    -(2 ** 40),
+    Number.MAX_SAFE_INTEGER,
+  ])("number %d", (value) => {
+    expect(roundTrip(value)).toBe(value);
+  });
 
   test.each(["", "hello", "café", "中文", "broccoli🥦līp𨋢grin😃ok", "\u{10ffff}", "a".repeat(15), "a".repeat(16)])(
     "string %j",
@@ -217,13 +238,16 @@ describe("hostile input", () => {
   const describeSample = (value: Packable): string =>
     ArrayBuffer.isView(value) ? `${value.byteLength}-byte binary` : JSON.stringify(value).slice(0, 40);
 
-  test.each(samples.map((value) => [describeSample(value), packed(value)] as const))("every truncation of %s throws DecodeError", (_name, bytes) => {
-    for (let length = 0; length < bytes.byteLength; length++) {
-      const error = decodeFailure(bytes.subarray(0, length));
-      expect(error.message).toMatch(/frame ends inside a value|exceeds the \d+ bytes left/);
-    }
-    expect(() => decodeBinaryPack(bytes)).not.toThrow();
-  });
+  test.each(samples.map((value) => [describeSample(value), packed(value)] as const))(
+    "every truncation of %s throws DecodeError",
+    (_name, bytes) => {
+      for (let length = 0; length < bytes.byteLength; length++) {
+        const error = decodeFailure(bytes.subarray(0, length));
+        expect(error.message).toMatch(/frame ends inside a value|exceeds the \d+ bytes left/);
+      }
+      expect(() => decodeBinaryPack(bytes)).not.toThrow();
+    },
+  );
 
   test.each([
     ["str32", "d9 ff ff ff ff 61"],
@@ -310,7 +334,7 @@ describe("hostile input", () => {
     expect(Object.prototype).not.toHaveProperty("polluted");
     expect(Object.prototype.toString).toBe(originalToString);
     expect(probe.toString()).toBe("[object Object]");
-    expect(({}).constructor).toBe(Object);
+    expect({}.constructor).toBe(Object);
     expect(Object.prototype.constructor).toBe(Object);
   });
 

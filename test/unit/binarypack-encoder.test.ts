@@ -37,7 +37,8 @@ function expectSameAsLibrary(value: unknown, label = ""): void {
   const library = libraryPack(value);
   const ours = ourPack(value);
   if (!library.ok) {
-    if (ours.ok) throw new Error(`${label}: the library throws (${String(library.error)}) but we encoded ${toHex(ours.bytes).slice(0, 200)}`);
+    if (ours.ok)
+      throw new Error(`${label}: the library throws (${String(library.error)}) but we encoded ${toHex(ours.bytes).slice(0, 200)}`);
     expect(ours.error, label).toBeInstanceOf(BinaryPackEncodeError);
     return;
   }
@@ -138,14 +139,87 @@ describe("peerjs e2e data sets", () => {
 describe("numbers", () => {
   const justBelowPowersOfTwo = [1, 10, 20, 30, 40, 50, 52].map((k) => 2 ** k - 2 ** (k - 53));
   const numbers = [
-    0, -0, 1, -1, 15, 16, 31, 32, -31, -32, -33, 127, 128, 255, 256, -127, -128, -129, -255, -256,
-    0x7fff, 0x8000, 0xffff, 0x10000, -0x8000, -0x8001, 0x7fffffff, 2 ** 31, 2 ** 32 - 1, 2 ** 32, -(2 ** 31), -(2 ** 31) - 1,
-    -(2 ** 32), -(2 ** 32) - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 2 ** 60, -(2 ** 60), 2 ** 62, 2 ** 63, -(2 ** 63),
-    2 ** 63 + 2 ** 11, 2 ** 64 - 2 ** 12, 2 ** 64, -(2 ** 63) - 2 ** 11, 2 ** 64 + 2 ** 12, 1e20, -1e20, Number.MAX_VALUE,
-    -Number.MAX_VALUE, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, Infinity, -Infinity, NaN, -NaN,
-    0.5, -0.5, 0.1, -0.1, 1.5, Math.PI, -Math.PI, Math.E, 1e-300, -1e-300, 1e-10, 123456.789, 2 ** 52 - 0.5, -(2 ** 52) + 0.5,
-    Number.EPSILON, Number.MIN_VALUE, -Number.MIN_VALUE, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-310,
-    ...justBelowPowersOfTwo, ...justBelowPowersOfTwo.map((x) => -x), 1 - 2 ** -53, 0.9999999999999999,
+    0,
+    -0,
+    1,
+    -1,
+    15,
+    16,
+    31,
+    32,
+    -31,
+    -32,
+    -33,
+    127,
+    128,
+    255,
+    256,
+    -127,
+    -128,
+    -129,
+    -255,
+    -256,
+    0x7fff,
+    0x8000,
+    0xffff,
+    0x10000,
+    -0x8000,
+    -0x8001,
+    0x7fffffff,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    -(2 ** 31),
+    -(2 ** 31) - 1,
+    -(2 ** 32),
+    -(2 ** 32) - 1,
+    2 ** 53,
+    2 ** 53 + 2,
+    -(2 ** 53),
+    2 ** 60,
+    -(2 ** 60),
+    2 ** 62,
+    2 ** 63,
+    -(2 ** 63),
+    2 ** 63 + 2 ** 11,
+    2 ** 64 - 2 ** 12,
+    2 ** 64,
+    -(2 ** 63) - 2 ** 11,
+    2 ** 64 + 2 ** 12,
+    1e20,
+    -1e20,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MAX_SAFE_INTEGER,
+    Number.MIN_SAFE_INTEGER,
+    Infinity,
+    -Infinity,
+    NaN,
+    -NaN,
+    0.5,
+    -0.5,
+    0.1,
+    -0.1,
+    1.5,
+    Math.PI,
+    -Math.PI,
+    Math.E,
+    1e-300,
+    -1e-300,
+    1e-10,
+    123456.789,
+    2 ** 52 - 0.5,
+    -(2 ** 52) + 0.5,
+    Number.EPSILON,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    2.2250738585072014e-308,
+    2.225073858507201e-308,
+    1e-310,
+    ...justBelowPowersOfTwo,
+    ...justBelowPowersOfTwo.map((x) => -x),
+    1 - 2 ** -53,
+    0.9999999999999999,
   ];
   test.each(numbers.map((n) => [Object.is(n, -0) ? "-0" : String(n), n] as const))("%s", (_, value) => {
     expectSameAsLibrary(value);
@@ -165,23 +239,69 @@ describe("numbers", () => {
     expect(toHex(encodeBinaryPack(Number.MIN_VALUE))).toBe("cbfcd0000000000000");
   });
 
-  test.each([Infinity, -Infinity, 1e20, -1e20, Number.MAX_VALUE, 2 ** 64 + 2 ** 12, -(2 ** 63) - 2 ** 11])("%d throws Invalid integer, as the library", (value) => {
-    expect(libraryPack(value).ok).toBe(false);
-    const error = thrown(() => encodeBinaryPack(value)) as Error;
-    expect(error).toBeInstanceOf(BinaryPackEncodeError);
-    expect(error.message).toBe("Invalid integer");
-  });
+  test.each([Infinity, -Infinity, 1e20, -1e20, Number.MAX_VALUE, 2 ** 64 + 2 ** 12, -(2 ** 63) - 2 ** 11])(
+    "%d throws Invalid integer, as the library",
+    (value) => {
+      expect(libraryPack(value).ok).toBe(false);
+      const error = thrown(() => encodeBinaryPack(value)) as Error;
+      expect(error).toBeInstanceOf(BinaryPackEncodeError);
+      expect(error.message).toBe("Invalid integer");
+    },
+  );
 });
 
 describe("strings", () => {
   const strings = [
-    "", "a", "hello", "café", "中文", "😃", "broccoli🥦līp𨋢grin😃ok", "\u{10ffff}", "\u0000", "\u007f", "\u0080", "\u07ff", "\u0800", "\uffff",
-    "\ud800", "\udc00", "a\ud800b", "\udc00\ud800", "\ud83d", "x\ud83dy\ude03z", "\ud800".repeat(6), "é".repeat(7), "中".repeat(5), "中".repeat(6),
-    "a".repeat(15), "a".repeat(16), "a".repeat(63), "a".repeat(64), "a".repeat(65), "a".repeat(255), "a".repeat(256),
-    "é".repeat(7) + "a", "é".repeat(8), "a".repeat(62) + "é", "a".repeat(63) + "é", "é" + "a".repeat(70),
-    "a".repeat(0xffff), "a".repeat(0x10000), "é".repeat(0x7fff) + "a", "é".repeat(0x8000), "中".repeat(21845), "中".repeat(21846),
-    "a".repeat(0xfffe) + "é", "a".repeat(0xffff) + "é", "中".repeat(30000), "😃".repeat(20000), "a".repeat(65536) + "中",
-    "x".repeat(70_000), "aé中🥦".repeat(14_000), "ThisIsÁTèstString".repeat(5000),
+    "",
+    "a",
+    "hello",
+    "café",
+    "中文",
+    "😃",
+    "broccoli🥦līp𨋢grin😃ok",
+    "\u{10ffff}",
+    "\u0000",
+    "\u007f",
+    "\u0080",
+    "\u07ff",
+    "\u0800",
+    "\uffff",
+    "\ud800",
+    "\udc00",
+    "a\ud800b",
+    "\udc00\ud800",
+    "\ud83d",
+    "x\ud83dy\ude03z",
+    "\ud800".repeat(6),
+    "é".repeat(7),
+    "中".repeat(5),
+    "中".repeat(6),
+    "a".repeat(15),
+    "a".repeat(16),
+    "a".repeat(63),
+    "a".repeat(64),
+    "a".repeat(65),
+    "a".repeat(255),
+    "a".repeat(256),
+    "é".repeat(7) + "a",
+    "é".repeat(8),
+    "a".repeat(62) + "é",
+    "a".repeat(63) + "é",
+    "é" + "a".repeat(70),
+    "a".repeat(0xffff),
+    "a".repeat(0x10000),
+    "é".repeat(0x7fff) + "a",
+    "é".repeat(0x8000),
+    "中".repeat(21845),
+    "中".repeat(21846),
+    "a".repeat(0xfffe) + "é",
+    "a".repeat(0xffff) + "é",
+    "中".repeat(30000),
+    "😃".repeat(20000),
+    "a".repeat(65536) + "中",
+    "x".repeat(70_000),
+    "aé中🥦".repeat(14_000),
+    "ThisIsÁTèstString".repeat(5000),
   ];
   test.each(strings.map((s) => [s.length, JSON.stringify(s.slice(0, 12)), s] as const))("length %i %s", (_, __, value) => {
     expectSameAsLibrary(value);
@@ -190,7 +310,23 @@ describe("strings", () => {
   });
 
   test("every length up to 70 units, mixing ASCII, 2-, 3- and 4-byte characters and lone surrogates", () => {
-    const units = ["a", "~", "\u007f", "\u0080", "é", "\u07ff", "\u0800", "中", "\uffff", "😃", "\u{10ffff}", "\ud800", "\udbff", "\udc00", "\udfff"];
+    const units = [
+      "a",
+      "~",
+      "\u007f",
+      "\u0080",
+      "é",
+      "\u07ff",
+      "\u0800",
+      "中",
+      "\uffff",
+      "😃",
+      "\u{10ffff}",
+      "\ud800",
+      "\udbff",
+      "\udc00",
+      "\udfff",
+    ];
     let seed = 12345;
     const next = (n: number): number => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -370,31 +506,66 @@ function randomValues(seed: number, count: number): unknown[] {
   const int = (n: number): number => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const scratch = new DataView(new ArrayBuffer(8));
-  const boundaries = [0, 1, 15, 16, 31, 32, 127, 128, 255, 256, 32767, 32768, 65535, 65536, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53, 2 ** 63, 2 ** 64];
+  const boundaries = [
+    0,
+    1,
+    15,
+    16,
+    31,
+    32,
+    127,
+    128,
+    255,
+    256,
+    32767,
+    32768,
+    65535,
+    65536,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32 - 1,
+    2 ** 32,
+    2 ** 53,
+    2 ** 63,
+    2 ** 64,
+  ];
 
   function number(): number {
     switch (int(8)) {
-      case 0: return int(256) - 128;
-      case 1: return (pick(boundaries) + int(5) - 2) * (next() < 0.5 ? -1 : 1);
-      case 2: return Math.floor((next() - 0.5) * 2 ** (int(64) + 1));
-      case 3: return (next() - 0.5) * 10 ** (int(40) - 20);
+      case 0:
+        return int(256) - 128;
+      case 1:
+        return (pick(boundaries) + int(5) - 2) * (next() < 0.5 ? -1 : 1);
+      case 2:
+        return Math.floor((next() - 0.5) * 2 ** (int(64) + 1));
+      case 3:
+        return (next() - 0.5) * 10 ** (int(40) - 20);
       case 4: {
         scratch.setUint32(0, int(2 ** 32));
         scratch.setUint32(4, int(2 ** 32));
         return scratch.getFloat64(0); // any bit pattern: subnormals, NaN, huge
       }
-      case 5: return 2 ** (int(104) - 52) * (1 - 2 ** -53) * (next() < 0.5 ? -1 : 1);
-      case 6: return pick([0, -0, NaN, Infinity, -Infinity, 0.5, Math.PI]);
-      default: return int(2 ** 20) / 8;
+      case 5:
+        return 2 ** (int(104) - 52) * (1 - 2 ** -53) * (next() < 0.5 ? -1 : 1);
+      case 6:
+        return pick([0, -0, NaN, Infinity, -Infinity, 0.5, Math.PI]);
+      default:
+        return int(2 ** 20) / 8;
     }
   }
   function codeUnit(): string {
     switch (int(6)) {
-      case 0: case 1: return String.fromCharCode(32 + int(95));
-      case 2: return String.fromCharCode(0x80 + int(0x780));
-      case 3: return String.fromCharCode(0x800 + int(0xd000));
-      case 4: return String.fromCodePoint(0x10000 + int(0x100000));
-      default: return String.fromCharCode(0xd800 + int(0x800)); // lone surrogates
+      case 0:
+      case 1:
+        return String.fromCharCode(32 + int(95));
+      case 2:
+        return String.fromCharCode(0x80 + int(0x780));
+      case 3:
+        return String.fromCharCode(0x800 + int(0xd000));
+      case 4:
+        return String.fromCodePoint(0x10000 + int(0x100000));
+      default:
+        return String.fromCharCode(0xd800 + int(0x800)); // lone surrogates
     }
   }
   function string(): string {
@@ -414,23 +585,37 @@ function randomValues(seed: number, count: number): unknown[] {
       bytes[i] = x;
     }
     switch (int(5)) {
-      case 0: return bytes.buffer.slice(offset, offset + length);
-      case 1: return new Uint8Array(bytes.buffer, offset, length);
-      case 2: return new Int16Array(bytes.buffer.slice(0, 2 * (length >> 1) + 8), 2 * int(4), length >> 2);
-      case 3: return new Float64Array(bytes.buffer.slice(0, 8 * ((length >> 3) + 1)));
-      default: return new Int32Array(bytes.buffer.slice(0, 4 * ((length >> 2) + 1)), 4, length >> 2);
+      case 0:
+        return bytes.buffer.slice(offset, offset + length);
+      case 1:
+        return new Uint8Array(bytes.buffer, offset, length);
+      case 2:
+        return new Int16Array(bytes.buffer.slice(0, 2 * (length >> 1) + 8), 2 * int(4), length >> 2);
+      case 3:
+        return new Float64Array(bytes.buffer.slice(0, 8 * ((length >> 3) + 1)));
+      default:
+        return new Int32Array(bytes.buffer.slice(0, 4 * ((length >> 2) + 1)), 4, length >> 2);
     }
   }
   function value(depth: number): unknown {
     const roll = int(depth > 3 ? 8 : 11);
     switch (roll) {
-      case 0: case 1: return number();
-      case 2: case 3: return string();
-      case 4: return pick([true, false, null, undefined]);
-      case 5: return next() < 0.9 ? binary() : new Date(int(2 ** 42) - 2 ** 41);
-      case 6: return next() < 0.97 ? new Point(number(), number()) : pick<unknown>([new Map(), new Set(), 10n, () => 0]);
-      case 7: return int(2 ** 31);
-      case 8: return Array.from({ length: pick([0, 1, 2, 3, 5, 15, 16, 17, int(20)]) }, () => value(depth + 1));
+      case 0:
+      case 1:
+        return number();
+      case 2:
+      case 3:
+        return string();
+      case 4:
+        return pick([true, false, null, undefined]);
+      case 5:
+        return next() < 0.9 ? binary() : new Date(int(2 ** 42) - 2 ** 41);
+      case 6:
+        return next() < 0.97 ? new Point(number(), number()) : pick<unknown>([new Map(), new Set(), 10n, () => 0]);
+      case 7:
+        return int(2 ** 31);
+      case 8:
+        return Array.from({ length: pick([0, 1, 2, 3, 5, 15, 16, 17, int(20)]) }, () => value(depth + 1));
       default: {
         const out: Record<string, unknown> = {};
         const keys = pick([0, 1, 2, 3, 5, 15, 16, 17, int(20)]);

@@ -6,7 +6,6 @@ import { Reassembler } from "../../worker/codec/reassembler.js";
 import { codecFor } from "../../worker/codec/serialization.js";
 import { prng } from "../support/seeded.js";
 
-
 function randomBytes(length: number, seed: number): Uint8Array {
   const next = prng(seed);
   return Uint8Array.from({ length }, () => Math.floor(next() * 256));

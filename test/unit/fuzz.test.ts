@@ -16,7 +16,6 @@ const LIMITS: ReassemblyLimits = { maxMessageBytes: 32 * 1024, maxPendingBytes: 
 
 type Value = null | boolean | number | string | ArrayBuffer | Value[] | { [key: string]: Value };
 
-
 const next = prng(SEED);
 const int = (below: number): number => Math.floor(next() * below);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
@@ -26,14 +25,30 @@ function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return Uint8Array.from({ length }, () => int(256));
 }
 
-
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).subarray(0, 200).toString("hex");
 
 // ---- values and their BinaryPack bytes ------------------------------------------------------------
 
 const CHARS = ["a", "z", "0", " ", "é", "中", "🥦", "𨋢", "\u{10ffff}", "\u0000", '"', "\\", "\n"];
 /** No integer-like keys: objects reorder those, and the re-encoding check needs the sender's order. */
-const KEYS = ["a", "b", "c", "__proto__", "constructor", "prototype", "toString", "valueOf", "__peerData", "n", "data", "total", "type", "é", "🥦", ""];
+const KEYS = [
+  "a",
+  "b",
+  "c",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "valueOf",
+  "__peerData",
+  "n",
+  "data",
+  "total",
+  "type",
+  "é",
+  "🥦",
+  "",
+];
 
 function randomString(): string {
   const length = chance(0.1) ? 16 + int(300) : int(16);
@@ -44,28 +59,43 @@ function randomString(): string {
 
 function randomNumber(): number {
   switch (int(7)) {
-    case 0: return int(160) - 32;
-    case 1: return int(0x100);
-    case 2: return int(0x10000) - 0x8000;
-    case 3: return int(2 ** 32) - 2 ** 31;
-    case 4: return int(2 ** 32) * (chance(0.5) ? 1 : -1) * 2 ** int(20);
-    case 5: return (next() - 0.5) * 10 ** (int(16) - 5) || 0.5;
-    default: return pick([0, -1, 127, 128, -32, -33, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -(2 ** 31), Math.PI]);
+    case 0:
+      return int(160) - 32;
+    case 1:
+      return int(0x100);
+    case 2:
+      return int(0x10000) - 0x8000;
+    case 3:
+      return int(2 ** 32) - 2 ** 31;
+    case 4:
+      return int(2 ** 32) * (chance(0.5) ? 1 : -1) * 2 ** int(20);
+    case 5:
+      return (next() - 0.5) * 10 ** (int(16) - 5) || 0.5;
+    default:
+      return pick([0, -1, 127, 128, -32, -33, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -(2 ** 31), Math.PI]);
   }
 }
 
 function randomValue(depth = 0): Value {
   const kind = int(depth < 4 ? 9 : 6);
   switch (kind) {
-    case 0: return randomNumber();
-    case 1: return randomString();
-    case 2: return chance(0.5);
-    case 3: return null;
-    case 4: return randomBytes(chance(0.1) ? 16 + int(200) : int(16)).buffer;
-    case 5: return randomNumber();
+    case 0:
+      return randomNumber();
+    case 1:
+      return randomString();
+    case 2:
+      return chance(0.5);
+    case 3:
+      return null;
+    case 4:
+      return randomBytes(chance(0.1) ? 16 + int(200) : int(16)).buffer;
+    case 5:
+      return randomNumber();
     case 6:
-    case 7: return Array.from({ length: int(chance(0.05) ? 20 : 6) }, () => randomValue(depth + 1));
-    default: return Object.fromEntries(Array.from({ length: int(chance(0.05) ? 20 : 6) }, () => [pick(KEYS), randomValue(depth + 1)]));
+    case 7:
+      return Array.from({ length: int(chance(0.05) ? 20 : 6) }, () => randomValue(depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: int(chance(0.05) ? 20 : 6) }, () => [pick(KEYS), randomValue(depth + 1)]));
   }
 }
 
@@ -96,7 +126,9 @@ function jsonText(value: Value): string {
 
 // ---- frames ----------------------------------------------------------------------------------------
 
-const INTERESTING = [0x00, 0x7f, 0x80, 0x84, 0x8f, 0x91, 0x9f, 0xa0, 0xaf, 0xba, 0xbf, 0xc0, 0xc1, 0xca, 0xcb, 0xcf, 0xd3, 0xd9, 0xdb, 0xdd, 0xdf, 0xff];
+const INTERESTING = [
+  0x00, 0x7f, 0x80, 0x84, 0x8f, 0x91, 0x9f, 0xa0, 0xaf, 0xba, 0xbf, 0xc0, 0xc1, 0xca, 0xcb, 0xcf, 0xd3, 0xd9, 0xdb, 0xdd, 0xdf, 0xff,
+];
 
 function mutate(frame: Uint8Array): Uint8Array {
   let out = frame;
@@ -117,12 +149,23 @@ function mutate(frame: Uint8Array): Uint8Array {
         out[Math.min(at, out.byteLength - 1)] = pick(INTERESTING);
         break;
       }
-      case 2: out = concat([out.subarray(0, at), randomBytes(1 + int(4)), out.subarray(at)]); break;
-      case 3: out = concat([out.subarray(0, at), out.subarray(Math.min(out.byteLength, at + 1 + int(8)))]); break;
-      case 4: out = out.slice(0, int(out.byteLength + 1)); break;
-      case 5: out = concat([out.subarray(0, at), out.subarray(int(out.byteLength + 1), at)]); break;
-      case 6: out = concat([new Uint8Array(1 + int(3000)).fill(pick([0x91, 0x81, 0xdc])), out]); break;
-      default: out = concat([out.subarray(0, at), Uint8Array.of(pick([0xd9, 0xdb, 0xdd, 0xdf]), 0xff, 0xff, 0xff, int(256)), out.subarray(at)]);
+      case 2:
+        out = concat([out.subarray(0, at), randomBytes(1 + int(4)), out.subarray(at)]);
+        break;
+      case 3:
+        out = concat([out.subarray(0, at), out.subarray(Math.min(out.byteLength, at + 1 + int(8)))]);
+        break;
+      case 4:
+        out = out.slice(0, int(out.byteLength + 1));
+        break;
+      case 5:
+        out = concat([out.subarray(0, at), out.subarray(int(out.byteLength + 1), at)]);
+        break;
+      case 6:
+        out = concat([new Uint8Array(1 + int(3000)).fill(pick([0x91, 0x81, 0xdc])), out]);
+        break;
+      default:
+        out = concat([out.subarray(0, at), Uint8Array.of(pick([0xd9, 0xdb, 0xdd, 0xdf]), 0xff, 0xff, 0xff, int(256)), out.subarray(at)]);
     }
   }
   return out;
@@ -132,7 +175,14 @@ function mutate(frame: Uint8Array): Uint8Array {
 function hostileChunk(): Uint8Array {
   const field = (): Value => pick<Value>([0, 1, 2, 3, 100, 2 ** 32 - 1, 2 ** 32, -1, 0.5, "1", null, true, int(10)]);
   const data: Value = chance(0.8) ? randomBytes(int(40)).buffer : pick<Value>(["x", 5, null, [1]]);
-  return encode(Object.fromEntries([["__peerData", field()], ["n", field()], ["data", data], ["total", field()]]));
+  return encode(
+    Object.fromEntries([
+      ["__peerData", field()],
+      ["n", field()],
+      ["data", data],
+      ["total", field()],
+    ]),
+  );
 }
 
 interface Frame {
@@ -178,9 +228,12 @@ function randomFrames(): Frame[] {
       const close = (chance(0.5) ? codecFor("binary") : codecFor("json")).closeFrame as Uint8Array;
       return [{ bytes: chance(0.5) ? close.slice() : mutate(close), clean: undefined, json: false }];
     }
-    case 1: return [{ bytes: mutate(encode(randomValue())), clean: undefined, json: false }];
-    case 2: return chunkBurst();
-    case 3: return [{ bytes: chance(0.5) ? hostileChunk() : mutate(hostileChunk()), clean: undefined, json: false }];
+    case 1:
+      return [{ bytes: mutate(encode(randomValue())), clean: undefined, json: false }];
+    case 2:
+      return chunkBurst();
+    case 3:
+      return [{ bytes: chance(0.5) ? hostileChunk() : mutate(hostileChunk()), clean: undefined, json: false }];
     case 4: {
       const value = randomValue();
       const text = new TextEncoder().encode(jsonText(value));
@@ -188,7 +241,15 @@ function randomFrames(): Frame[] {
     }
     default: {
       const bytes = randomBytes(int(64));
-      return [{ bytes: chance(0.2) ? concat([frameChunks(Uint8Array.of(1), 1, 0, 1).bytes, bytes].map((b) => new Uint8Array(b))).subarray(0, 12 + int(20)) : bytes, clean: undefined, json: false }];
+      return [
+        {
+          bytes: chance(0.2)
+            ? concat([frameChunks(Uint8Array.of(1), 1, 0, 1).bytes, bytes].map((b) => new Uint8Array(b))).subarray(0, 12 + int(20))
+            : bytes,
+          clean: undefined,
+          json: false,
+        },
+      ];
     }
   }
 }
@@ -220,7 +281,18 @@ test(`fuzz (seed 0x${SEED.toString(16)}): ${ROUNDS} random and mutated frames th
     ["binary", codecFor("binary"), new Reassembler(LIMITS)],
     ["json", codecFor("json"), new Reassembler(LIMITS)],
   ];
-  const stats = { frames: 0, calls: 0, decodeErrors: 0, reassemblyErrors: 0, data: 0, chunks: 0, closes: 0, assembled: 0, cleanAssembled: 0, expired: 0 };
+  const stats = {
+    frames: 0,
+    calls: 0,
+    decodeErrors: 0,
+    reassemblyErrors: 0,
+    data: 0,
+    chunks: 0,
+    closes: 0,
+    assembled: 0,
+    cleanAssembled: 0,
+    expired: 0,
+  };
   let slowest = 0;
   let round = 0;
 
@@ -233,7 +305,10 @@ test(`fuzz (seed 0x${SEED.toString(16)}): ${ROUNDS} random and mutated frames th
     } catch (error) {
       if (error instanceof DecodeError) stats.decodeErrors++;
       else if (error instanceof ReassemblyError) stats.reassemblyErrors++;
-      else throw new Error(`${what} threw ${String(error)} in round ${round} (seed 0x${SEED.toString(16)}) on ${hex(bytes)}`, { cause: error });
+      else
+        throw new Error(`${what} threw ${String(error)} in round ${round} (seed 0x${SEED.toString(16)}) on ${hex(bytes)}`, {
+          cause: error,
+        });
       return undefined;
     } finally {
       slowest = Math.max(slowest, performance.now() - started);

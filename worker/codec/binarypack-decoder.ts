@@ -32,8 +32,14 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string | un
   let out = "";
   let i = start;
   for (; i + 8 <= end; i += 8) {
-    const b0 = bytes[i] as number, b1 = bytes[i + 1] as number, b2 = bytes[i + 2] as number, b3 = bytes[i + 3] as number;
-    const b4 = bytes[i + 4] as number, b5 = bytes[i + 5] as number, b6 = bytes[i + 6] as number, b7 = bytes[i + 7] as number;
+    const b0 = bytes[i] as number,
+      b1 = bytes[i + 1] as number,
+      b2 = bytes[i + 2] as number,
+      b3 = bytes[i + 3] as number;
+    const b4 = bytes[i + 4] as number,
+      b5 = bytes[i + 5] as number,
+      b6 = bytes[i + 6] as number,
+      b7 = bytes[i + 7] as number;
     if ((b0 | b1 | b2 | b3 | b4 | b5 | b6 | b7) >= 0x80) return undefined;
     out += String.fromCharCode(b0, b1, b2, b3, b4, b5, b6, b7);
   }
@@ -75,29 +81,63 @@ class Reader {
     if (tag < 0xb0) return this.binary(tag & 0x0f);
     if (tag < 0xc0) return this.string(tag & 0x0f);
     switch (tag) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xca: return this.take(4, (o) => this.view.getFloat32(o));
-      case 0xcb: return this.take(8, (o) => this.view.getFloat64(o));
-      case 0xcc: return this.u8();
-      case 0xcd: return this.take(2, (o) => this.view.getUint16(o));
-      case 0xce: return this.take(4, (o) => this.view.getUint32(o));
-      case 0xcf: return this.take(8, (o) => this.view.getUint32(o) * 2 ** 32 + this.view.getUint32(o + 4));
-      case 0xd0: return this.take(1, (o) => this.view.getInt8(o));
-      case 0xd1: return this.take(2, (o) => this.view.getInt16(o));
-      case 0xd2: return this.take(4, (o) => this.view.getInt32(o));
-      case 0xd3: return this.take(8, (o) => this.view.getInt32(o) * 2 ** 32 + this.view.getUint32(o + 4));
-      case 0xd8: return this.string(this.take(2, (o) => this.view.getUint16(o)));
-      case 0xd9: return this.string(this.take(4, (o) => this.view.getUint32(o)));
-      case 0xda: return this.binary(this.take(2, (o) => this.view.getUint16(o)));
-      case 0xdb: return this.binary(this.take(4, (o) => this.view.getUint32(o)));
-      case 0xdc: return this.array(this.take(2, (o) => this.view.getUint16(o)), depth);
-      case 0xdd: return this.array(this.take(4, (o) => this.view.getUint32(o)), depth);
-      case 0xde: return this.map(this.take(2, (o) => this.view.getUint16(o)), depth);
-      case 0xdf: return this.map(this.take(4, (o) => this.view.getUint32(o)), depth);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xca:
+        return this.take(4, (o) => this.view.getFloat32(o));
+      case 0xcb:
+        return this.take(8, (o) => this.view.getFloat64(o));
+      case 0xcc:
+        return this.u8();
+      case 0xcd:
+        return this.take(2, (o) => this.view.getUint16(o));
+      case 0xce:
+        return this.take(4, (o) => this.view.getUint32(o));
+      case 0xcf:
+        return this.take(8, (o) => this.view.getUint32(o) * 2 ** 32 + this.view.getUint32(o + 4));
+      case 0xd0:
+        return this.take(1, (o) => this.view.getInt8(o));
+      case 0xd1:
+        return this.take(2, (o) => this.view.getInt16(o));
+      case 0xd2:
+        return this.take(4, (o) => this.view.getInt32(o));
+      case 0xd3:
+        return this.take(8, (o) => this.view.getInt32(o) * 2 ** 32 + this.view.getUint32(o + 4));
+      case 0xd8:
+        return this.string(this.take(2, (o) => this.view.getUint16(o)));
+      case 0xd9:
+        return this.string(this.take(4, (o) => this.view.getUint32(o)));
+      case 0xda:
+        return this.binary(this.take(2, (o) => this.view.getUint16(o)));
+      case 0xdb:
+        return this.binary(this.take(4, (o) => this.view.getUint32(o)));
+      case 0xdc:
+        return this.array(
+          this.take(2, (o) => this.view.getUint16(o)),
+          depth,
+        );
+      case 0xdd:
+        return this.array(
+          this.take(4, (o) => this.view.getUint32(o)),
+          depth,
+        );
+      case 0xde:
+        return this.map(
+          this.take(2, (o) => this.view.getUint16(o)),
+          depth,
+        );
+      case 0xdf:
+        return this.map(
+          this.take(4, (o) => this.view.getUint32(o)),
+          depth,
+        );
       // 0xc1 is "undefined"; 0xc4–0xc9 and 0xd4–0xd7 read as undefined in 2.1.0 too, with no payload.
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 

@@ -82,8 +82,16 @@ export function chunkCount(byteLength: number, chunkSize = CHUNK_SIZE): number {
 
 function frameSize(messageId: number, n: number, total: number, dataLength: number): number {
   return (
-    1 + PEERDATA.length + uintSize(messageId) + N.length + uintSize(n) + DATA.length +
-    binaryHeaderSize(dataLength) + dataLength + TOTAL.length + uintSize(total)
+    1 +
+    PEERDATA.length +
+    uintSize(messageId) +
+    N.length +
+    uintSize(n) +
+    DATA.length +
+    binaryHeaderSize(dataLength) +
+    dataLength +
+    TOTAL.length +
+    uintSize(total)
   );
 }
 
@@ -91,13 +99,7 @@ function frameSize(messageId: number, n: number, total: number, dataLength: numb
  * Frames chunks `first` to `first + count - 1` of `packed` into one buffer, ready to transfer to the
  * tab that owns the channel. Callers take a few chunks at a time so that memory stays bounded.
  */
-export function frameChunks(
-  packed: Uint8Array,
-  messageId: number,
-  first: number,
-  count: number,
-  chunkSize = CHUNK_SIZE,
-): FrameBatch {
+export function frameChunks(packed: Uint8Array, messageId: number, first: number, count: number, chunkSize = CHUNK_SIZE): FrameBatch {
   const total = chunkCount(packed.byteLength, chunkSize);
   const last = Math.min(total, first + count);
   const sizes: number[] = [];

@@ -6,9 +6,7 @@ import type { Chunk } from "./reassembler.js";
 
 /** One channel message, read. */
 export type DecodedFrame =
-  | { readonly kind: "data"; readonly value: unknown }
-  | { readonly kind: "chunk"; readonly chunk: Chunk }
-  | { readonly kind: "close" };
+  { readonly kind: "data"; readonly value: unknown } | { readonly kind: "chunk"; readonly chunk: Chunk } | { readonly kind: "close" };
 
 /** A message ready for the channel: bytes (may need chunking) or, for `raw` strings, text. */
 export type Encoded = Uint8Array | string;

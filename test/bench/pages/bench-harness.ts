@@ -103,7 +103,11 @@ export async function installBench(libName: string | null) {
     endpoints.set(label, e);
     arrivals.get(label)?.();
   };
-  const accept = (conn: LibConnection) => register(conn.label, libEndpoint(conn, () => endpoints.delete(conn.label)));
+  const accept = (conn: LibConnection) =>
+    register(
+      conn.label,
+      libEndpoint(conn, () => endpoints.delete(conn.label)),
+    );
 
   /**
    * The local description once it holds a candidate. On loopback the first host candidate is the
@@ -252,7 +256,8 @@ export async function installBench(libName: string | null) {
     },
     /** Resolves when the sender handed everything over (the bare channel's loop is async). */
     sent: (label: string) => within(sending.get(label) ?? Promise.resolve(), `sending on ${label}`),
-    received: (label: string, ms: number) => within(receiving.get(label) ?? Promise.reject(new Error("arm() first")), `receiving on ${label}`, ms),
+    received: (label: string, ms: number) =>
+      within(receiving.get(label) ?? Promise.reject(new Error("arm() first")), `receiving on ${label}`, ms),
     /** Frees the sender's buffers. */
     release(label: string): void {
       payloads.delete(label);
