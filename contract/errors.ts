@@ -1,3 +1,5 @@
+import { errorText } from "./error-text.js";
+
 /** Every `PeerError.type` of peerjs 1.5.5: Peer-level first, then connection-level. */
 export type PeerErrorType =
   | "browser-incompatible"
@@ -26,10 +28,5 @@ export interface WireError {
 
 export function wireError(type: PeerErrorType, message: string, cause?: unknown): WireError {
   if (cause === undefined) return { type, message };
-  return { type, message, cause: describeCause(cause) };
-}
-
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
-  return String(cause);
+  return { type, message, cause: errorText(cause, true) };
 }

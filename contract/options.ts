@@ -64,17 +64,31 @@ export interface ConnectSettings {
   readonly reliable: boolean;
 }
 
+/** Every name `connect` takes, and what goes on the wire for it: the one serialization table. */
+const WIRE_SERIALIZATION: { readonly [N in SerializationName]: WireSerialization } = {
+  binary: "binary",
+  "binary-utf8": "binary",
+  json: "json",
+  raw: "raw",
+  none: "raw",
+};
+
+export function isSerializationName(name: unknown): name is SerializationName {
+  return typeof name === "string" && Object.hasOwn(WIRE_SERIALIZATION, name);
+}
+
+export function isWireSerialization(name: unknown): name is WireSerialization {
+  return Object.values(WIRE_SERIALIZATION).some((wire) => wire === name);
+}
+
 export function toWireSerialization(name: SerializationName): WireSerialization {
-  switch (name) {
-    case "binary":
-    case "binary-utf8":
-      return "binary";
-    case "json":
-      return "json";
-    case "raw":
-    case "none":
-      return "raw";
-  }
+  return WIRE_SERIALIZATION[name];
+}
+
+/** A remote's OFFER may also say nothing or `default` (peerjs's name for binary); undefined: one we do not speak. */
+export function offeredSerialization(name: string | undefined): WireSerialization | undefined {
+  if (name === undefined || name === "default") return "binary";
+  return isSerializationName(name) ? WIRE_SERIALIZATION[name] : undefined;
 }
 
 /** The base URL of a PeerServer, the part of a peer's identity that says where it lives. */

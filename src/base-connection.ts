@@ -1,7 +1,8 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
-import { peerInternals } from "./internals.js";
+import { connectionFail, peerInternals } from "./internals.js";
 import type { ConnectionEvent } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
 import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
@@ -63,21 +64,45 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
-  /** Events every connection handles alike; false for those the subclass handles itself. */
-  protected handleCommon(event: ConnectionEvent): boolean {
+  /** Closes this connection after an `error` (`toPeerError` of a failed control call, say). */
+  /** @internal */
+  [connectionFail](error: PeerError): void {
+    this.emitter().emit("error", error);
+    this.close();
+  }
+
+  abstract close(): void;
+
+  /** An event from the worker about this connection. */
+  protected handle(event: ConnectionEvent): void {
+    if (this.state === "closed") return;
     switch (event.t) {
       case "conn-error":
         this.emitter().emit("error", PeerError.fromWire(event.error));
-        return true;
+        return;
       case "conn-closed":
         this.finish();
-        return true;
+        return;
       case "conn-ice-state":
         this.emitter().emit("iceStateChanged", event.state);
-        return true;
+        return;
+      case "conn-open":
+        this.state = "open";
+        return this.opened();
+      case "conn-data":
+      case "conn-progress":
+        return this.received(event);
       default:
-        return false;
+        return assertNever(event);
     }
+  }
+
+  /** The connection just opened (its state says so already). */
+  protected abstract opened(): void;
+
+  /** Data or progress of a message arrived (data connections only). */
+  protected received(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void {
+    void event;
   }
 
   protected finish(): void {

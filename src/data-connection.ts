@@ -2,7 +2,6 @@ import { EventEmitter } from "eventemitter3";
 import type { ConnRef } from "../contract/ids.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
 import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
-import { assertNever } from "../contract/assert-never.js";
 import { BaseConnection, type BaseSeed } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
@@ -163,38 +162,21 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
       this.ref = info.ref;
       for (const request of this.early.splice(0)) request(info.ref, link);
       if (this.state === "closed") return;
-      if (info.open) {
-        this.state = "open";
-        this.emit("open");
-        this.decideListening();
-      }
+      if (info.open) this.handle({ t: "conn-open", member: this.member, ref: info.ref });
     },
     handle: (event) => this.handle(event),
     detach: () => this.finish(),
   };
 
-  private handle(event: ConnectionEvent): void {
-    if (this.state === "closed" || this.handleCommon(event)) return;
-    switch (event.t) {
-      case "conn-open":
-        this.state = "open";
-        this.emit("open");
-        this.decideListening();
-        return;
-      case "conn-data":
-        this.emit("data", event.data);
-        return;
-      case "conn-progress":
-        if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
-        else this.emit("receiveProgress", event.progress);
-        return;
-      case "conn-error":
-      case "conn-closed":
-      case "conn-ice-state":
-        return;
-      default:
-        assertNever(event);
-    }
+  protected opened(): void {
+    this.emit("open");
+    this.decideListening();
+  }
+
+  protected override received(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void {
+    if (event.t === "conn-data") this.emit("data", event.data);
+    else if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
+    else this.emit("receiveProgress", event.progress);
   }
 
   /** Once `open` handlers ran, the worker learns whether this tab wants `data` at all. */

@@ -1,6 +1,4 @@
 import type { HubStats } from "../contract/worker-api.js";
-import type { DataConnection } from "./data-connection.js";
-import type { MediaConnection } from "./media-connection.js";
 
 /**
  * Package-private hooks between the facades, under symbols so that they stay off the public
@@ -8,9 +6,11 @@ import type { MediaConnection } from "./media-connection.js";
  */
 export const connectionInternals = Symbol("sharedpeer.connection");
 export const peerInternals = Symbol("sharedpeer.peer");
+/** Ends a connection with an error: `error`, then `close`. */
+export const connectionFail = Symbol("sharedpeer.fail");
 
 export interface PeerInternals {
   /** A connection or call of this Peer ended. */
-  forget(conn: Pick<DataConnection | MediaConnection, "peer" | "connectionId">): void;
+  forget(conn: { readonly peer: string; readonly connectionId: string }): void;
   stats(): Promise<HubStats>;
 }

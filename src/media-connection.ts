@@ -1,6 +1,5 @@
 import type { ConnRef } from "../contract/ids.js";
 import type { ConnectionEvent } from "../contract/tab-frames.js";
-import { assertNever } from "../contract/assert-never.js";
 import { BaseConnection } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
@@ -117,22 +116,8 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     detach: () => this.finish(),
   };
 
-  private handle(event: ConnectionEvent): void {
-    if (this.state === "closed" || this.handleCommon(event)) return;
-    switch (event.t) {
-      case "conn-open":
-        this.state = "open";
-        this.emit("willCloseOnRemote");
-        return;
-      case "conn-data":
-      case "conn-progress":
-      case "conn-error":
-      case "conn-closed":
-      case "conn-ice-state":
-        return;
-      default:
-        assertNever(event);
-    }
+  protected opened(): void {
+    this.emit("willCloseOnRemote");
   }
 
   protected override released(): void {

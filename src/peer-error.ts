@@ -1,4 +1,5 @@
 import type { PeerErrorType, WireError } from "../contract/errors.js";
+import { errorText } from "../contract/error-text.js";
 
 /**
  * Every `PeerError.type` of peerjs 1.5.5.
@@ -37,7 +38,7 @@ export class PeerError extends Error {
 export function toPeerError(reason: unknown, fallback: PeerErrorType): PeerError {
   if (reason instanceof PeerError) return reason;
   if (isWireError(reason)) return PeerError.fromWire(reason);
-  const message = reason instanceof Error ? reason.message : String(reason);
+  const message = errorText(reason);
   return new PeerError(fallback, message, { cause: reason });
 }
 

@@ -1,12 +1,18 @@
 import { EventEmitter } from "eventemitter3";
 import { newConnectionId, randomToken, type MemberId } from "../contract/ids.js";
-import { toWireSerialization, type ConnectSettings, type PeerSettings, type SerializationName } from "../contract/options.js";
+import {
+  isSerializationName,
+  toWireSerialization,
+  type ConnectSettings,
+  type PeerSettings,
+  type SerializationName,
+} from "../contract/options.js";
 import type { CallInfo, ConnectionInfo } from "../contract/tab-frames.js";
 import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
 import { ConnectionList, type AnyConnection } from "./connection-list.js";
 import { DataConnection } from "./data-connection.js";
-import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
+import { connectionFail, connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
 import { MediaConnection, type CallOptions } from "./media-connection.js";
 import { Logger } from "./logger.js";
 import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
@@ -40,8 +46,6 @@ export interface PeerEvents {
 }
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
-
-const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
 
 /**
  * A peer on a PeerServer, shared by every tab of this origin that asks for the same id,
@@ -127,7 +131,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const options: ConnectOptions =
       typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
     const serialization = options.serialization ?? "binary";
-    if (!SERIALIZATIONS.includes(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
+    if (!isSerializationName(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
     const connectionId = newConnectionId();
     const settings: ConnectSettings = {
       connectionId,
@@ -141,10 +145,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.conns.placed(conn);
     void this.ready
       .then((link) => link?.api.connect(this.member, peer, settings))
-      .catch((e: unknown) => {
-        conn.emit("error", toPeerError(e, "webrtc"));
-        conn.close();
-      });
+      .catch((e: unknown) => conn[connectionFail](toPeerError(e, "webrtc")));
     return conn;
   }
 
@@ -169,10 +170,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         call[connectionInternals].provide(link, stream, options.sdpTransform);
         return link.api.call(this.member, peer, connectionId, options.metadata);
       })
-      .catch((e: unknown) => {
-        call.emit("error", toPeerError(e, "webrtc"));
-        call.close();
-      });
+      .catch((e: unknown) => call[connectionFail](toPeerError(e, "webrtc")));
     return call;
   }
 
@@ -348,10 +346,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const error = new PeerError("disconnected", message);
     setTimeout(() => {
       this.emit("error", error);
-      // Each class has its own event map, so a union cannot emit: narrow first.
-      if (conn instanceof DataConnection) conn.emit("error", error);
-      else conn.emit("error", error);
-      conn.close();
+      conn[connectionFail](error);
     }, 0);
     return true;
   }

@@ -1,6 +1,7 @@
 import type { ConnRef } from "../contract/ids.js";
 import type { RtcCommand, ToWorker } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
+import { errorText } from "../contract/error-text.js";
 
 type Post = (frame: ToWorker, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
@@ -209,7 +210,7 @@ export class RtcHost {
       .then(() => action(hosted))
       .catch((error: unknown) => {
         if (this.hosted.get(ref) !== hosted) return;
-        this.post({ t: "rtc-failed", ref, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        this.post({ t: "rtc-failed", ref, message: errorText(error, true) });
       });
   }
 
@@ -225,7 +226,7 @@ export class RtcHost {
         offset += size;
       }
     } catch (error) {
-      this.post({ t: "rtc-failed", ref, message: `send failed: ${String(error)}` });
+      this.post({ t: "rtc-failed", ref, message: `send failed: ${errorText(error, true)}` });
       return;
     }
     hosted.accepted += offset;
@@ -240,7 +241,7 @@ export class RtcHost {
     try {
       channel.send(text);
     } catch (error) {
-      this.post({ t: "rtc-failed", ref, message: `send failed: ${String(error)}` });
+      this.post({ t: "rtc-failed", ref, message: `send failed: ${errorText(error, true)}` });
       return;
     }
     hosted.accepted += text.length;

@@ -4,6 +4,8 @@ import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
 import type { WorkerApi, WorkerMode } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
+import { errorText } from "../contract/error-text.js";
+import { isRtcCommand } from "../contract/guards.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
 import type { WorkerModeOption } from "./options.js";
@@ -51,12 +53,8 @@ export class WorkerLink {
   }
 
   private dispatch(frame: ToTab): void {
-    if (frame.t.startsWith("rtc-")) {
-      this.rtc.handle(frame as Extract<ToTab, { t: `rtc-${string}` }>);
-      return;
-    }
-    const memberFrame = frame as MemberFrame;
-    this.sinks.get(memberFrame.member)?.(memberFrame);
+    if (isRtcCommand(frame)) this.rtc.handle(frame);
+    else this.sinks.get(frame.member)?.(frame);
   }
 
   /** A value given to `send` that structured clone refuses (a function, say): an error on its connection. */
@@ -66,7 +64,7 @@ export class WorkerLink {
       t: "conn-error",
       member: frame.member,
       ref: frame.ref,
-      error: { type: "socket-error", message: `This value cannot be sent: ${String(error)}` },
+      error: { type: "socket-error", message: `This value cannot be sent: ${errorText(error)}` },
     });
   }
 

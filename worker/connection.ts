@@ -1,83 +1,68 @@
-import { wireError, type PeerErrorType, type WireError } from "../contract/errors.js";
-import type { ConnRef, MemberId } from "../contract/ids.js";
+import { wireError } from "../contract/errors.js";
+import type { MemberId } from "../contract/ids.js";
 import type { WireSerialization } from "../contract/options.js";
-import type { ConnectionInfo, RtcReport, ToTab } from "../contract/tab-frames.js";
+import type { OfferPayload } from "../contract/server-messages.js";
+import type { ConnectionInfo } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
-import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
-import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
-import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
+import { CHUNK_SIZE } from "./codec/chunker.js";
+import type { ReassemblyLimits } from "./codec/reassembler.js";
 import { codecFor, type Codec } from "./codec/serialization.js";
+import { Link, type ChannelReport, type LinkOwner, type LinkSeed } from "./link.js";
 import type { Member } from "./member.js";
+import { ReceivePath } from "./receive-path.js";
 import { SendQueue } from "./send-queue.js";
 import type { TabRecord } from "./tab.js";
-
-/**
- * A remote that vanishes without a word (its browser killed, its network gone) never closes the
- * channel, and Chromium never moves iceConnectionState to `failed`: measured, ICE turns
- * `disconnected` ~5 s after the last packet, connectionState `failed` 10 s later, and the channel
- * stays open for good. So a connection `disconnected` this long is closed, as that verdict, instead
- * of lingering (peers/peerjs#769).
- */
-const LOST_AFTER_MS = 10_000;
-
-export type ConnectionState = "negotiating" | "open" | "closed";
-export type Role = "offerer" | "answerer";
-
-/** What a connection or call needs from its peer: signalling and bookkeeping. */
-export interface ConnectionOwner {
-  readonly members: ReadonlyMap<MemberId, Member>;
-  signal(message: ClientMessage): void;
-  forget(link: { readonly ref: ConnRef }): void;
-  log(level: 1 | 2 | 3, ...args: unknown[]): void;
-}
-
-/** Receive progress is reported every this many chunks (about 1 MiB). */
-const RECEIVE_PROGRESS_EVERY = 64;
 
 /** Which members get `data`: undecided ones do until their tab says whether anyone listens. */
 type Listening = "undecided" | "on" | "off";
 
-/** One data connection: negotiation relay, send queue with backpressure, receive and decode. */
-export class Connection {
+/** What only a data connection is made of, beside its LinkSeed. */
+export interface ConnectionSeed extends LinkSeed {
+  readonly host: TabRecord;
+  readonly label: string;
+  readonly serialization: WireSerialization;
+  readonly reliable: boolean;
+  readonly limits: ReassemblyLimits;
+}
+
+/** One data connection: a Link with a send queue (backpressure) and a receive path (decode). */
+export class Connection extends Link {
   readonly kind = "data";
-  state: ConnectionState = "negotiating";
-  /** The remote is a sharedpeer: it takes large json messages and a top-level undefined. */
-  remoteIsSharedpeer = false;
+  declare host: TabRecord;
+  readonly label: string;
+  readonly serialization: WireSerialization;
+  readonly reliable: boolean;
   private readonly codec: Codec;
   private readonly queue: SendQueue;
+  private readonly incoming: ReceivePath;
   private readonly listening = new Map<MemberId, Listening>();
-  private readonly reassembler: Reassembler;
-  /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
-  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
-  private lostTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    private readonly owner: ConnectionOwner,
-    readonly ref: ConnRef,
-    readonly connectionId: string,
-    readonly remoteId: string,
-    readonly label: string,
-    readonly metadata: unknown,
-    readonly serialization: WireSerialization,
-    readonly reliable: boolean,
-    readonly role: Role,
-    readonly host: TabRecord,
-    private readonly limits: ReassemblyLimits,
-  ) {
-    this.codec = codecFor(serialization);
+  constructor(owner: LinkOwner, seed: ConnectionSeed) {
+    super(owner, seed, "negotiating");
+    ({ label: this.label, serialization: this.serialization, reliable: this.reliable } = seed);
+    this.codec = codecFor(seed.serialization);
     this.queue = new SendQueue({
-      ref,
-      host,
+      ref: seed.ref,
+      host: seed.host,
       encode: (value) => this.codec.encode(value),
       admit: (encoded, from) => this.admit(encoded, from.member),
-      reportError: (member, error) => member.post(this.errorFrame(member.id, error)),
+      reportError: (member, error) => this.tell(member, error),
       closeNow: () => this.close(),
     });
-    // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
-    // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
-    const maxPendingChunks = chunkCount(limits.maxPendingBytes) + 1024;
-    this.reassembler = new Reassembler({ ...limits, maxChunks: chunkCount(limits.maxMessageBytes), maxPendingChunks });
+    this.incoming = new ReceivePath(this.codec, seed.limits, seed.remoteId, {
+      deliver: (value) => this.deliver(value),
+      progress: (progress) => {
+        for (const member of this.listeners()) member.post({ t: "conn-progress", member: member.id, ref: this.ref, progress });
+      },
+      closed: () => this.close(),
+      broken: (message, cause) => this.fail("connection-closed", message, cause),
+    });
+  }
+
+  /** Asks the host tab for the RTCPeerConnection; `offer`: the remote's, when it placed the connection. */
+  start(config: RTCConfiguration, offer?: RTCSessionDescriptionInit): void {
+    const { ref, label, reliable } = this;
+    this.host.post({ t: "rtc-create", ref, config, label, reliable, ...(offer ? { offer } : {}) });
   }
 
   info(): ConnectionInfo {
@@ -85,13 +70,8 @@ export class Connection {
     return { ref, connectionId, remoteId, label, metadata, serialization, reliable, open: this.state === "open" };
   }
 
-  /** A member starts to see this connection; it gets data until its tab decides. */
-  addMember(member: Member, incoming: boolean): void {
-    this.listening.set(member.id, "undecided");
-    member.post({ t: "conn-added", member: member.id, conn: this.info(), incoming });
-  }
-
-  removeMember(member: MemberId): void {
+  override removeMember(member: MemberId): void {
+    super.removeMember(member);
     this.listening.delete(member);
   }
 
@@ -99,86 +79,11 @@ export class Connection {
     if (this.listening.has(member)) this.listening.set(member, on ? "on" : "off");
   }
 
-  handleReport(report: RtcReport): void {
-    switch (report.t) {
-      case "rtc-local-description":
-        return this.sendDescription(report.sdp);
-      case "rtc-local-candidate":
-        return this.owner.signal({
-          type: "CANDIDATE",
-          dst: this.remoteId,
-          payload: { candidate: report.candidate, type: "data", connectionId: this.connectionId },
-        });
-      case "rtc-channel-open":
-        return this.opened();
-      case "rtc-channel-closed":
-        return this.close();
-      case "rtc-ice-state":
-        return this.iceStateChanged(report.state);
-      case "rtc-received": {
-        let at = 0;
-        for (const size of report.sizes) {
-          if (this.state === "closed") return;
-          this.received(new Uint8Array(report.bytes, at, size));
-          at += size;
-        }
-        return;
-      }
-      case "rtc-received-text":
-        return this.received(report.text);
-      case "rtc-drained":
-        return this.queue.drained(report.accepted, report.buffered);
-      case "rtc-failed":
-        return this.fail("webrtc", report.message);
-      default:
-        return assertNever(report);
-    }
-  }
-
-  /** OFFER or ANSWER exactly as peerjs 1.5.5 sends them (protocol.md §2.4), plus our marker. */
-  private sendDescription(sdp: RTCSessionDescriptionInit): void {
-    const { remoteId: dst, connectionId } = this;
-    if (this.role === "answerer") {
-      this.owner.signal({ type: "ANSWER", dst, payload: { sdp, type: "data", connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
-      return;
-    }
-    const payload: OfferPayload = {
-      sdp,
-      type: "data",
-      connectionId,
-      ...(this.metadata === undefined ? {} : { metadata: this.metadata }),
-      label: this.label,
-      reliable: this.reliable,
-      serialization: this.serialization,
-      sharedpeer: SHAREDPEER_WIRE_VERSION,
-    };
-    this.owner.signal({ type: "OFFER", dst, payload });
-  }
-
-  /** The remote's ANSWER, or one of its ICE candidates. */
-  remoteDescription(sdp: RTCSessionDescriptionInit): void {
-    this.host.post({ t: "rtc-remote-description", ref: this.ref, sdp });
-  }
-
-  remoteCandidate(candidate: RTCIceCandidateInit): void {
-    this.host.post({ t: "rtc-remote-candidate", ref: this.ref, candidate });
-  }
-
-  /** Still negotiating: an EXPIRE for its remote means it will never open. */
-  get pending(): boolean {
-    return this.state === "negotiating";
-  }
-
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
   send(member: Member, value: unknown, sendId: number): void {
     if (this.state !== "open") {
-      member.post(
-        this.errorFrame(
-          member.id,
-          wireError("not-open-yet", "Connection is not open. You should listen for the `open` event before sending messages."),
-        ),
-      );
-      return;
+      const text = "Connection is not open. You should listen for the `open` event before sending messages.";
+      return this.tell(member, wireError("not-open-yet", text));
     }
     this.queue.push(value, { member, sendId });
   }
@@ -190,48 +95,42 @@ export class Connection {
     this.queue.pushClose(this.codec.closeFrame);
   }
 
-  close(error?: WireError): void {
-    if (this.state === "closed") return;
-    const wasOpen = this.state === "open";
-    this.state = "closed";
-    this.queue.clear();
-    this.reassembler.clear();
-    clearTimeout(this.chunkTimer);
-    clearTimeout(this.lostTimer);
-    this.host.post({ t: "rtc-close", ref: this.ref });
-    for (const member of this.members()) {
-      if (error) member.post(this.errorFrame(member.id, error));
-      member.post({ t: "conn-closed", member: member.id, ref: this.ref });
-    }
-    this.owner.log(3, `connection ${this.connectionId} to ${this.remoteId} closed${wasOpen ? "" : " before it opened"}`);
-    this.owner.forget(this);
+  protected announce(member: Member, incoming: boolean): void {
+    this.listening.set(member.id, "undecided");
+    member.post({ t: "conn-added", member: member.id, conn: this.info(), incoming });
   }
 
-  fail(type: PeerErrorType, message: string, cause?: unknown): void {
-    this.owner.log(1, `connection ${this.connectionId}: ${message}`);
-    this.close(wireError(type, message, cause));
+  protected offerFields(): Partial<OfferPayload> {
+    return { label: this.label, reliable: this.reliable, serialization: this.serialization };
   }
 
-  private opened(): void {
-    if (this.state !== "negotiating") return;
-    this.state = "open";
-    for (const member of this.members()) member.post({ t: "conn-open", member: member.id, ref: this.ref });
+  protected override opened(): void {
     this.queue.start();
   }
 
-  private iceStateChanged(state: RTCIceConnectionState): void {
-    for (const member of this.members()) member.post({ t: "conn-ice-state", member: member.id, ref: this.ref, state });
-    if (state !== "disconnected") {
-      clearTimeout(this.lostTimer);
-      this.lostTimer = undefined;
-    } else if (this.lostTimer === undefined) {
-      this.lostTimer = setTimeout(() => {
-        this.lostTimer = undefined;
-        this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
-      }, LOST_AFTER_MS);
+  protected override channelReport(report: ChannelReport): void {
+    switch (report.t) {
+      case "rtc-received": {
+        let at = 0;
+        for (const size of report.sizes) {
+          if (this.state === "closed") return;
+          this.incoming.received(new Uint8Array(report.bytes, at, size));
+          at += size;
+        }
+        return;
+      }
+      case "rtc-received-text":
+        return this.incoming.received(report.text);
+      case "rtc-drained":
+        return this.queue.drained(report.accepted, report.buffered);
+      default:
+        return assertNever(report);
     }
-    if (state === "failed") this.fail("negotiation-failed", `Negotiation of connection to ${this.remoteId} failed.`);
-    else if (state === "closed") this.fail("connection-closed", `Connection to ${this.remoteId} closed.`);
+  }
+
+  protected override ended(): void {
+    this.queue.clear();
+    this.incoming.stop();
   }
 
   /**
@@ -245,55 +144,8 @@ export class Connection {
       "message-too-big",
       `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`,
     );
-    member.post(this.errorFrame(member.id, error));
+    this.tell(member, error);
     return "refused";
-  }
-
-  private received(data: Uint8Array | string): void {
-    if (this.state === "closed") return;
-    let value: unknown;
-    try {
-      const frame = this.codec.decode(data);
-      if (frame.kind === "close") return this.close();
-      if (frame.kind === "chunk") {
-        const { messageId, total } = frame.chunk;
-        const whole = this.reassembler.add(frame.chunk, performance.now());
-        if (!whole) {
-          this.watchChunks();
-          const so = this.reassembler.progressOf(messageId);
-          if (so && so.chunks % RECEIVE_PROGRESS_EVERY === 0) this.reportReceived(messageId, so.bytes, total * CHUNK_SIZE, false);
-          return;
-        }
-        this.reportReceived(messageId, whole.byteLength, whole.byteLength, true);
-        value = this.codec.decodeAssembled(whole);
-      } else {
-        value = frame.value;
-      }
-    } catch (cause) {
-      return this.fail("connection-closed", `Undecodable data from ${this.remoteId}: ${messageOf(cause)}`, cause);
-    }
-    this.deliver(value);
-  }
-
-  private watchChunks(): void {
-    if (this.chunkTimer !== undefined) return;
-    this.chunkTimer = setTimeout(() => {
-      this.chunkTimer = undefined;
-      const expired = this.reassembler.expire(performance.now());
-      if (expired.length > 0) {
-        this.fail(
-          "connection-closed",
-          `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`,
-        );
-      } else if (this.reassembler.size > 0) {
-        this.watchChunks();
-      }
-    }, this.limits.idleTimeout / 2);
-  }
-
-  private reportReceived(id: number, bytes: number, total: number, done: boolean): void {
-    const progress = { direction: "receive" as const, id, bytes, total: Math.max(bytes, total), done };
-    for (const member of this.listeners()) member.post({ t: "conn-progress", member: member.id, ref: this.ref, progress });
   }
 
   private listeners(): Member[] {
@@ -308,21 +160,4 @@ export class Connection {
       member.post({ t: "conn-data", member: member.id, ref: this.ref, data }, transfer);
     });
   }
-
-  private errorFrame(member: MemberId, error: WireError): ToTab {
-    return { t: "conn-error", member, ref: this.ref, error };
-  }
-
-  private members(): Member[] {
-    const out: Member[] = [];
-    for (const id of this.listening.keys()) {
-      const member = this.owner.members.get(id);
-      if (member) out.push(member);
-    }
-    return out;
-  }
-}
-
-function messageOf(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

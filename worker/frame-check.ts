@@ -3,46 +3,59 @@
  * as the worker, but an old tab after an upgrade, or a page that posts to the port itself, must
  * get a dropped frame, not a crashed worker.
  */
-type Check = (frame: Record<string, unknown>) => boolean;
+import { isRecord, isRef } from "../contract/guards.js";
+import type { ToWorker } from "../contract/tab-frames.js";
 
-const isRef = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v > 0;
+type Tag = ToWorker["t"];
+type FrameOf<K extends Tag> = Extract<ToWorker, { t: K }>;
+type Fields = Readonly<Record<string, unknown>>;
+/** A check for every field of a frame but its tag; the frame comes along for fields that depend on others. */
+type Spec<F> = { readonly [P in Exclude<keyof F, "t">]-?: (value: unknown, frame: Fields) => boolean };
+
 const isString = (v: unknown) => typeof v === "string";
-const isObject = (v: unknown) => typeof v === "object" && v !== null;
-/** Non-negative integer lengths that add up to `total`. */
-const areSizes = (v: unknown, total: number) =>
-  Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 0) && v.reduce((a: number, n: number) => a + n, 0) === total;
-const withRef =
-  (extra: Check = () => true): Check =>
-  (f) =>
-    isRef(f["ref"]) && extra(f);
-const memberRef =
-  (extra: Check = () => true): Check =>
-  (f) =>
-    isString(f["member"]) && withRef(extra)(f);
+const isBoolean = (v: unknown) => typeof v === "boolean";
+const isCount = (v: unknown) => Number.isFinite(v);
+const anything = () => true;
+/** Non-negative integer lengths that add up to the frame's bytes. */
+const areSizes = (v: unknown, f: Fields) =>
+  f["bytes"] instanceof ArrayBuffer &&
+  Array.isArray(v) &&
+  v.every((n) => Number.isInteger(n) && n >= 0) &&
+  v.reduce((a: number, n: number) => a + n, 0) === f["bytes"].byteLength;
 
-const CHECKS: Record<string, Check> = {
-  visibility: (f) => typeof f["visible"] === "boolean",
-  send: memberRef((f) => Number.isInteger(f["sendId"])),
-  close: memberRef((f) => typeof f["flush"] === "boolean"),
-  subscribe: memberRef((f) => typeof f["on"] === "boolean"),
-  "rtc-local-description": withRef((f) => isObject(f["sdp"])),
-  "rtc-local-candidate": withRef((f) => isObject(f["candidate"])),
-  "rtc-channel-open": withRef(),
-  "rtc-channel-closed": withRef(),
-  "rtc-ice-state": withRef((f) => isString(f["state"])),
-  "rtc-received": withRef((f) => f["bytes"] instanceof ArrayBuffer && areSizes(f["sizes"], (f["bytes"] as ArrayBuffer).byteLength)),
-  "rtc-received-text": withRef((f) => isString(f["text"])),
-  "rtc-drained": withRef((f) => Number.isFinite(f["accepted"]) && Number.isFinite(f["buffered"])),
-  "rtc-failed": withRef((f) => isString(f["message"])),
+const withRef = { ref: isRef } as const;
+const request = { member: isString, ref: isRef } as const;
+
+/** Keyed by tag and by field: a new tag or field does not compile until it has its check. */
+const SPECS: { readonly [K in Tag]: Spec<FrameOf<K>> } = {
+  visibility: { visible: isBoolean },
+  send: { ...request, value: anything, sendId: Number.isInteger },
+  close: { ...request, flush: isBoolean },
+  subscribe: { ...request, on: isBoolean },
+  "rtc-local-description": { ...withRef, sdp: isRecord },
+  "rtc-local-candidate": { ...withRef, candidate: isRecord },
+  "rtc-channel-open": withRef,
+  "rtc-channel-closed": withRef,
+  "rtc-ice-state": { ...withRef, state: isString },
+  "rtc-received": { ...withRef, bytes: (v) => v instanceof ArrayBuffer, sizes: areSizes },
+  "rtc-received-text": { ...withRef, text: isString },
+  "rtc-drained": { ...withRef, accepted: isCount, buffered: isCount },
+  "rtc-failed": { ...withRef, message: isString },
 };
 
-/** Returns why the frame is not a ToWorker frame, or undefined when it is one. */
-export function checkFrame(frame: unknown): string | undefined {
-  if (!isObject(frame)) return "not an object";
-  const record = frame as Record<string, unknown>;
-  const tag = record["t"];
-  if (!isString(tag)) return "no tag";
-  const check = Object.hasOwn(CHECKS, tag as string) ? CHECKS[tag as string] : undefined;
-  if (!check) return `unknown tag ${String(tag).slice(0, 40)}`;
-  return check(record) ? undefined : `malformed ${String(tag)} frame`;
+function isTag(tag: string): tag is Tag {
+  return Object.hasOwn(SPECS, tag);
+}
+
+function conforms<K extends Tag>(frame: Fields, spec: Spec<FrameOf<K>>): frame is Fields & FrameOf<K> {
+  return Object.entries<(value: unknown, frame: Fields) => boolean>(spec).every(([field, ok]) => ok(frame[field], frame));
+}
+
+/** The frame as a ToWorker frame, or why it is not one. */
+export function checkFrame(frame: unknown): { readonly frame: ToWorker } | { readonly problem: string } {
+  if (!isRecord(frame)) return { problem: "not an object" };
+  const tag = frame["t"];
+  if (typeof tag !== "string") return { problem: "no tag" };
+  if (!isTag(tag)) return { problem: `unknown tag ${tag.slice(0, 40)}` };
+  return conforms(frame, SPECS[tag]) ? { frame } : { problem: `malformed ${tag} frame` };
 }

@@ -4,12 +4,14 @@ import { serverOrigin, type ConnectSettings, type PeerSettings } from "../contra
 import type { Batch, ToWorker } from "../contract/tab-frames.js";
 import type { HubStats, WorkerApi, WorkerMode } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
+import { errorText } from "../contract/error-text.js";
 import { assertNever } from "../contract/assert-never.js";
 import { Member } from "./member.js";
-import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
+import type { PeerLink } from "./link-factory.js";
+import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
-import { assertConnect, assertSettings } from "./call-check.js";
+import { assertCall, assertConnect, assertRef, assertSettings, assertTab } from "./call-check.js";
 import { expose, type Endpoint } from "comlink";
 
 /**
@@ -19,6 +21,8 @@ import { expose, type Endpoint } from "comlink";
 export class Hub implements PeerRegistry {
   private readonly tabs = new Map<TabId, TabRecord>();
   private readonly members = new Map<MemberId, Member>();
+  /** The peer each member is attached to. */
+  private readonly peerOf = new Map<MemberId, SharedPeer>();
   private readonly sharedPeers = new Map<string, SharedPeer>();
   private readonly peers = new Set<SharedPeer>();
   private readonly connections = new Map<ConnRef, PeerLink>();
@@ -38,26 +42,34 @@ export class Hub implements PeerRegistry {
   private api(endpoint: Endpoint): WorkerApi {
     const api = {
       hello: () => ({ version: CONTRACT_VERSION, mode: this.mode }),
-      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible, endpoint),
+      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => {
+        assertTab(tab, port, lock, visible);
+        this.registerTab(tab, port, lock, visible, endpoint);
+      },
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
       connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => {
         assertConnect(remoteId, settings);
-        this.memberOf(member).peer.connect(this.memberOf(member), remoteId, settings);
+        this.with(member, (m, peer) => peer.connect(m, remoteId, settings));
       },
-      call: (member: MemberId, remoteId: string, connectionId: string, metadata: unknown) =>
-        this.memberOf(member).peer.call(this.memberOf(member), remoteId, connectionId, metadata),
-      answer: (member: MemberId, ref: ConnRef) => this.memberOf(member).peer.answer(this.memberOf(member), ref),
-      disconnect: (member: MemberId) => this.memberOf(member).peer.disconnect(),
-      reconnect: (member: MemberId) => this.memberOf(member).peer.reconnect(),
-      listAllPeers: (member: MemberId) => this.memberOf(member).peer.listAllPeers(),
+      call: (member: MemberId, remoteId: string, connectionId: string, metadata: unknown) => {
+        assertCall(remoteId, connectionId);
+        this.with(member, (m, peer) => peer.call(m, remoteId, connectionId, metadata));
+      },
+      answer: (member: MemberId, ref: ConnRef) => {
+        assertRef(ref);
+        this.with(member, (m, peer) => peer.answer(m, ref));
+      },
+      disconnect: (member: MemberId) => this.with(member, (_, peer) => peer.disconnect()),
+      reconnect: (member: MemberId) => this.with(member, (_, peer) => peer.reconnect()),
+      listAllPeers: (member: MemberId) => this.with(member, (_, peer) => peer.listAllPeers()),
       stats: (member: MemberId) => this.stats(member),
     } satisfies WorkerApi;
     return api;
   }
 
   stats(asking: MemberId): HubStats {
-    const peer = this.members.get(asking)?.peer;
+    const peer = this.peerOf.get(asking);
     const peerTabs = new Set([...(peer?.members.values() ?? [])].map((m) => m.tab)).size;
     let sockets = 0;
     for (const peer of this.peers) if (peer.state === "open" || peer.state === "connecting") sockets++;
@@ -87,9 +99,9 @@ export class Hub implements PeerRegistry {
   }
 
   /** Incoming connections go to a visible tab if there is one, else to the newest tab (the likeliest to stay). */
-  pickHost(peer: SharedPeer): TabRecord | undefined {
+  pickHost(members: Iterable<Member>): TabRecord | undefined {
     let best: TabRecord | undefined;
-    for (const member of peer.members.values()) {
+    for (const member of members) {
       const tab = member.tab;
       if (!best || (tab.visible && !best.visible) || (tab.visible === best.visible && tab.since > best.since)) best = tab;
     }
@@ -99,7 +111,11 @@ export class Hub implements PeerRegistry {
   peerEnded(peer: SharedPeer): void {
     this.peers.delete(peer);
     if (peer.shareKey !== undefined && this.sharedPeers.get(peer.shareKey) === peer) this.sharedPeers.delete(peer.shareKey);
-    for (const [id, member] of this.members) if (member.peer === peer) this.members.delete(id);
+    for (const [id, of] of this.peerOf) {
+      if (of !== peer) continue;
+      this.members.delete(id);
+      this.peerOf.delete(id);
+    }
   }
 
   // Tabs
@@ -115,7 +131,7 @@ export class Hub implements PeerRegistry {
     tab.control = control;
     tab.onUnclonable = (frame, error) => {
       if (frame.t === "conn-data") {
-        this.connections.get(frame.ref)?.fail("connection-closed", `Received data that cannot reach the tab: ${String(error)}`);
+        this.connections.get(frame.ref)?.fail("connection-closed", `Received data that cannot reach the tab: ${errorText(error)}`);
       }
     };
     this.tabs.set(id, tab);
@@ -135,14 +151,15 @@ export class Hub implements PeerRegistry {
 
   private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {
     if (!Array.isArray(frames)) return;
-    for (const frame of frames) {
-      const problem = checkFrame(frame);
-      if (problem) {
-        // Said through the loggers of that tab's Peers, which honour their `debug` level.
-        for (const member of this.members.values()) if (member.tab === tab) member.log(2, [`dropped a frame from this tab: ${problem}`]);
+    for (const raw of frames) {
+      const checked = checkFrame(raw);
+      if ("frame" in checked) {
+        this.onTabFrame(tab, checked.frame);
         continue;
       }
-      this.onTabFrame(tab, frame as ToWorker);
+      // Said through the loggers of that tab's Peers, which honour their `debug` level.
+      const line = [`dropped a frame from this tab: ${checked.problem}`];
+      for (const member of this.members.values()) if (member.tab === tab) member.log(2, line);
     }
   }
 
@@ -202,23 +219,26 @@ export class Hub implements PeerRegistry {
       this.peers.add(peer);
       if (shareKey !== undefined) this.sharedPeers.set(shareKey, peer);
     }
-    const member = new Member(memberId, tab, peer, settings.debug);
+    const member = new Member(memberId, tab, settings.debug);
     this.members.set(memberId, member);
+    this.peerOf.set(memberId, peer);
     peer.addMember(member);
     if (fresh) peer.start();
   }
 
   private detach(memberId: MemberId): void {
-    const member = this.members.get(memberId);
-    if (!member) return;
+    const peer = this.peerOf.get(memberId);
     this.members.delete(memberId);
-    member.peer.removeMember(memberId);
+    this.peerOf.delete(memberId);
+    peer?.removeMember(memberId);
   }
 
-  private memberOf(id: MemberId): Member {
+  /** Runs a control call for an attached member and its peer. */
+  private with<T>(id: MemberId, call: (member: Member, peer: SharedPeer) => T): T {
     const member = this.members.get(id);
+    const peer = this.peerOf.get(id);
     // Comlink hands a thrown non-Error value to the caller as it is: the tab turns it into a PeerError.
-    if (!member) throw wireError("disconnected", "This Peer is not attached to the worker any more.");
-    return member;
+    if (!member || !peer) throw wireError("disconnected", "This Peer is not attached to the worker any more.");
+    return call(member, peer);
   }
 }

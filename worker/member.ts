@@ -1,15 +1,13 @@
 import type { MemberId } from "../contract/ids.js";
 import type { LogLevel } from "../contract/options.js";
 import type { ToTab } from "../contract/tab-frames.js";
-import type { SharedPeer } from "./shared-peer.js";
 import type { TabRecord } from "./tab.js";
 
-/** One Peer object of one tab, attached to a shared peer. */
+/** One Peer object of one tab, attached to a shared peer (the hub knows which). */
 export class Member {
   constructor(
     readonly id: MemberId,
     readonly tab: TabRecord,
-    readonly peer: SharedPeer,
     readonly debug: LogLevel,
   ) {}
 

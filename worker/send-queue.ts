@@ -4,6 +4,7 @@ import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
 import type { Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import type { TabRecord } from "./tab.js";
+import { errorText } from "../contract/error-text.js";
 
 /** Bytes allowed between the worker and the far end of the channel before sends wait. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -162,7 +163,7 @@ export class SendQueue {
       encoded = this.owner.encode(value);
     } catch (cause) {
       this.outbox.shift();
-      this.owner.reportError(from.member, wireError("socket-error", cause instanceof Error ? cause.message : String(cause), cause));
+      this.owner.reportError(from.member, wireError("socket-error", errorText(cause), cause));
       return;
     }
     const item = encoded instanceof Promise ? { kind: "pending" as const, promise: encoded, from } : this.toOutgoing(encoded, from);
@@ -227,7 +228,7 @@ export class SendQueue {
       (cause: unknown) => {
         this.waitingForEncode = false;
         this.outbox.shift();
-        const reason = cause instanceof Error ? cause.message : String(cause);
+        const reason = errorText(cause);
         this.owner.reportError(from.member, wireError("socket-error", `Could not encode a message: ${reason}`, cause));
         this.pump();
       },

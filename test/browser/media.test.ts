@@ -1,5 +1,5 @@
 /** Media calls: interop with the official peerjs both ways, and one call shared by two tabs. */
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
@@ -92,4 +92,57 @@ test("a call nobody answered can be rejected from any tab", async () => {
   await bob.evaluate((k) => M.waitEvent(k, "close", 5000), out);
   expect(await tab.evaluate(() => H.stats("me"))).toMatchObject({ connections: 0 });
   await user.close();
+});
+
+/**
+ * The remote of a call vanishes without a word (an official peerjs page closes: it sends nothing,
+ * and its RTCPeerConnection just stops answering). Chromium turns ICE `disconnected` 5–6 s later
+ * and never closes the call's channel; the worker's watchdog (worker/link.ts, LOST_AFTER_MS) ends
+ * the call 10 s after that, with an error, in every tab of the peer.
+ */
+describe("a call's remote vanishes: every tab's MediaConnection gets an error, then close, within 20 s", () => {
+  const UNTOLD_MS = 20_000;
+
+  async function remoteVanishes(dialler: "alice" | "remote"): Promise<number> {
+    const alice = fresh("alice");
+    const remoteId = fresh("pj");
+    const user = await env.user();
+    const tabs = await env.sharedTabs(user, alice, 2);
+    for (const tab of tabs) await tab.evaluate(() => M.listen("me"));
+    const remote = await peerIn("peerjs", remoteId);
+    let key: string;
+    let remoteKey: string;
+    if (dialler === "alice") {
+      key = await tabs[0]!.evaluate((to) => M.call("me", to), remoteId);
+      remoteKey = await remote.evaluate(() => M.incoming("me"));
+      await remote.evaluate((k) => M.answer(k), remoteKey);
+    } else {
+      remoteKey = await remote.evaluate((to) => M.call("me", to), alice);
+      key = await tabs[1]!.evaluate(() => M.incoming("me"));
+      await tabs[1]!.evaluate((k) => M.answer(k), key);
+    }
+    const host = dialler === "alice" ? tabs[0]! : tabs[1]!;
+    expect(await host.evaluate((k) => M.remoteVideo(k), key)).toEqual({ width: 320, height: 240, live: true });
+    expect(await remote.evaluate((k) => M.remoteVideo(k), remoteKey)).toEqual({ width: 320, height: 240, live: true });
+    const vanishedAt = performance.now();
+    await remote.close();
+    await Promise.all(tabs.map((tab) => tab.evaluate(([k, ms]) => M.waitEvent(k!, "close", ms), [key, UNTOLD_MS + 5_000] as const)));
+    const ms = Math.round(performance.now() - vanishedAt);
+    for (const tab of tabs) {
+      const events = (await tab.evaluate((k) => M.events(k), key)).filter((e) => e !== "answeredElsewhere" && e !== "stream");
+      expect(events).toEqual(["willCloseOnRemote", "error:connection-closed", "close"]);
+    }
+    await expect.poll(() => tabs[0]!.evaluate(() => H.stats("me"))).toMatchObject({ connections: 0 });
+    await user.close();
+    return ms;
+  }
+
+  test("alice's tab called the peerjs remote, or the remote called and alice's other tab answered", async () => {
+    // Side by side: each waits the same ~16 s for the browser's verdict.
+    const results = await Promise.all([remoteVanishes("alice"), remoteVanishes("remote")]);
+    for (const [i, ms] of results.entries()) {
+      console.info(`call's remote vanished (${i === 0 ? "alice" : "remote"} called): close after ${ms} ms`);
+      expect(ms).toBeLessThan(UNTOLD_MS);
+    }
+  });
 });

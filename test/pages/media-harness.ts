@@ -60,10 +60,13 @@ export function createMediaHarness(h: Harness) {
   }
 
   return {
-    /** Records incoming calls of peer `name` (call right after newPeer). */
+    /** Records incoming calls of peer `name`, and calls other tabs of it placed (call right after newPeer). */
     listen(name: string) {
       incoming.set(name, []);
       peer(name).on("call", (call: never) => incoming.get(name)?.push(watch(name, call as AnyCall)));
+      peer(name).on("sharedConnection", (conn: never) => {
+        if ((conn as { type?: string }).type === "media") watch(name, conn as AnyCall);
+      });
     },
     call: (name: string, remote: string, metadata?: unknown) => watch(name, peer(name).call(remote, fakeCamera(), { metadata })),
     incoming: (name: string) => until(() => incoming.get(name)?.[0], `a call to ${name}`),

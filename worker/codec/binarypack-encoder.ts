@@ -20,6 +20,8 @@
  * encode, where the library recurses once per element and overflows its stack past ~10^4 elements.
  */
 
+import { errorText } from "../../contract/error-text.js";
+
 /** A Blob/File is inside: only the library's asynchronous `pack` can encode this value. */
 export class NeedsAsync extends Error {
   override readonly name = "NeedsAsync";
@@ -430,7 +432,7 @@ export function encodeBinaryPack(value: unknown): Uint8Array {
     if (isStackOverflow(error)) {
       throw new BinaryPackEncodeError("value nested too deeply to encode (is it cyclic?)", { cause: error });
     }
-    throw new BinaryPackEncodeError(error instanceof Error ? error.message : String(error), { cause: error });
+    throw new BinaryPackEncodeError(errorText(error), { cause: error });
   } finally {
     writer.busy = false;
     writer.pos = 0;

@@ -3,6 +3,7 @@ import type { WireSerialization } from "../../contract/options.js";
 import { decodeBinaryPack, DecodeError } from "./binarypack-decoder.js";
 import { encodeBinaryPack, NeedsAsync } from "./binarypack-encoder.js";
 import type { Chunk } from "./reassembler.js";
+import { errorText } from "../../contract/error-text.js";
 
 /** One channel message, read. */
 export type DecodedFrame =
@@ -45,14 +46,14 @@ const binary: Codec = {
     } catch (cause) {
       // Only a Blob inside needs the library's asynchronous pack; the bytes are the same.
       if (!(cause instanceof NeedsAsync)) {
-        throw new EncodeError(`binary serialization cannot encode this value: ${String(cause)}`);
+        throw new EncodeError(`binary serialization cannot encode this value: ${errorText(cause, true)}`);
       }
     }
     let packed: ReturnType<typeof pack>;
     try {
       packed = pack(value as Packable);
     } catch (cause) {
-      throw new EncodeError(`binary serialization cannot encode this value: ${String(cause)}`);
+      throw new EncodeError(`binary serialization cannot encode this value: ${errorText(cause, true)}`);
     }
     return packed instanceof Promise ? packed.then(toBytes) : toBytes(packed);
   },
@@ -74,7 +75,7 @@ const json: Codec = {
     try {
       text = JSON.stringify(value);
     } catch (cause) {
-      throw new EncodeError(`json serialization cannot encode this value: ${String(cause)}`);
+      throw new EncodeError(`json serialization cannot encode this value: ${errorText(cause, true)}`);
     }
     // JSON has no undefined; it travels as null, which sharedpeer delivers (1.5.5 drops both).
     return utf8Encoder.encode(text ?? "null");
@@ -123,7 +124,7 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new DecodeError(`a json frame is not JSON: ${String(cause)}`);
+    throw new DecodeError(`a json frame is not JSON: ${errorText(cause, true)}`);
   }
 }
 

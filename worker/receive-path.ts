@@ -1,0 +1,93 @@
+import type { TransferProgress } from "../contract/tab-frames.js";
+import { errorText } from "../contract/error-text.js";
+import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
+import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
+import type { Codec } from "./codec/serialization.js";
+
+/** Receive progress is reported every this many chunks (about 1 MiB). */
+const RECEIVE_PROGRESS_EVERY = 64;
+
+/** Where the receive path hands what it read. */
+export interface ReceiveSink {
+  deliver(value: unknown): void;
+  progress(progress: TransferProgress): void;
+  /** The remote's in-band close (`close({ flush: true })` at the far end). */
+  closed(): void;
+  /** The remote sent what cannot be read, or a message stopped arriving: the connection cannot go on. */
+  broken(message: string, cause?: unknown): void;
+}
+
+/**
+ * The incoming side of a data connection: each channel message decoded with the connection's
+ * codec, chunks put back together within the limits, stalled messages dropped on a timer.
+ */
+export class ReceivePath {
+  private readonly reassembler: Reassembler;
+  /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
+  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly limits: ReassemblyLimits,
+    private readonly remoteId: string,
+    private readonly sink: ReceiveSink,
+  ) {
+    // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
+    // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
+    const maxPendingChunks = chunkCount(limits.maxPendingBytes) + 1024;
+    this.reassembler = new Reassembler({ ...limits, maxChunks: chunkCount(limits.maxMessageBytes), maxPendingChunks });
+  }
+
+  /** One channel message: text, or binary (a view into a batch of received messages). */
+  received(data: Uint8Array | string): void {
+    if (this.stopped) return;
+    let value: unknown;
+    try {
+      const frame = this.codec.decode(data);
+      if (frame.kind === "close") return this.sink.closed();
+      if (frame.kind === "data") value = frame.value;
+      else {
+        const whole = this.reassembler.add(frame.chunk, performance.now());
+        const { messageId, total } = frame.chunk;
+        if (!whole) return this.unfinished(messageId, total);
+        this.report(messageId, whole.byteLength, whole.byteLength, true);
+        value = this.codec.decodeAssembled(whole);
+      }
+    } catch (cause) {
+      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+    }
+    this.sink.deliver(value);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.reassembler.clear();
+    clearTimeout(this.chunkTimer);
+  }
+
+  private unfinished(messageId: number, total: number): void {
+    this.watchChunks();
+    const so = this.reassembler.progressOf(messageId);
+    if (so && so.chunks % RECEIVE_PROGRESS_EVERY === 0) this.report(messageId, so.bytes, total * CHUNK_SIZE, false);
+  }
+
+  private watchChunks(): void {
+    if (this.chunkTimer !== undefined) return;
+    this.chunkTimer = setTimeout(() => {
+      this.chunkTimer = undefined;
+      const expired = this.reassembler.expire(performance.now());
+      if (expired.length > 0) {
+        this.sink.broken(
+          `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`,
+        );
+      } else if (this.reassembler.size > 0) {
+        this.watchChunks();
+      }
+    }, this.limits.idleTimeout / 2);
+  }
+
+  private report(id: number, bytes: number, total: number, done: boolean): void {
+    this.sink.progress({ direction: "receive", id, bytes, total: Math.max(bytes, total), done });
+  }
+}
