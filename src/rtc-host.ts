@@ -2,6 +2,7 @@ import type { ConnRef } from "../contract/ids.js";
 import type { RtcCommand, ToWorker } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { errorText } from "../contract/error-text.js";
+import { utf8Size } from "../contract/utf8.js";
 
 type Post = (frame: ToWorker, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
@@ -244,7 +245,7 @@ export class RtcHost {
       this.post({ t: "rtc-failed", ref, message: `send failed: ${errorText(error, true)}` });
       return;
     }
-    hosted.accepted += text.length;
+    hosted.accepted += utf8Size(text);
     this.reportDrained(ref, hosted);
   }
 

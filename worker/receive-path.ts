@@ -1,6 +1,6 @@
 import type { TransferProgress } from "../contract/tab-frames.js";
 import { errorText } from "../contract/error-text.js";
-import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
+import { CHUNK_SIZE } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import type { Codec } from "./codec/serialization.js";
 
@@ -33,10 +33,7 @@ export class ReceivePath {
     private readonly remoteId: string,
     private readonly sink: ReceiveSink,
   ) {
-    // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
-    // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
-    const maxPendingChunks = chunkCount(limits.maxPendingBytes) + 1024;
-    this.reassembler = new Reassembler({ ...limits, maxChunks: chunkCount(limits.maxMessageBytes), maxPendingChunks });
+    this.reassembler = new Reassembler(limits);
   }
 
   /** One channel message: text, or binary (a view into a batch of received messages). */

@@ -5,6 +5,7 @@ import type { Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import type { TabRecord } from "./tab.js";
 import { errorText } from "../contract/error-text.js";
+import { utf8Size } from "../contract/utf8.js";
 
 /** Bytes allowed between the worker and the far end of the channel before sends wait. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -144,8 +145,10 @@ export class SendQueue {
       } else if (head.kind === "text") {
         this.outbox.shift();
         this.owner.host.post({ t: "rtc-send-text", ref: this.owner.ref, text: head.text, lowWater: this.lowWater() });
-        this.posted += head.text.length;
-        this.unsent += head.text.length;
+        // bufferedAmount counts UTF-8 bytes: so do `posted` and `unsent`.
+        const bytes = utf8Size(head.text);
+        this.posted += bytes;
+        this.unsent += bytes;
       } else {
         this.outbox.shift();
         // raw has no in-band close (peerjs would send "[object Object]"): close behind the data.

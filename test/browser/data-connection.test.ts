@@ -79,6 +79,26 @@ suite.each(MODES)("one data connection between two users, $name", ({ option, que
     expect(await alice.evaluate((k) => H.connEvents(k), out)).toEqual(["open", "close"]);
   });
 
+  test("binary: a value nested deeper than a receiver decodes is refused by send() with an error; the connection stays open and carries the next message", async () => {
+    const { out, inc } = await connectPair("binary");
+    const before = await bob.evaluate((k) => H.receivedCount(k), inc);
+    await alice.evaluate((k) => {
+      let deep: unknown = "leaf";
+      for (let i = 0; i < 600; i++) deep = [deep];
+      H.send(k, [deep, { after: "the refused one" }]);
+    }, out);
+    await bob.evaluate(([k, n]) => H.waitData(k, n), [inc, before + 1] as const);
+    expect((await bob.evaluate((k) => H.received(k), inc)).slice(before)).toEqual([await describe({ after: "the refused one" })]);
+    expect(await alice.evaluate((k) => H.connEvents(k), out)).toEqual([
+      "open",
+      expect.stringMatching(/^error:socket-error:.*nested deeper than 512 levels/),
+    ]);
+    expect(await bob.evaluate((k) => H.connEvents(k), inc)).toEqual(["open"]);
+    expect(await alice.evaluate((k) => H.connInfo(k)?.open, out)).toBe(true);
+    await alice.evaluate((k) => H.close(k), out);
+    await bob.evaluate((k) => H.waitEvent(k, "close"), inc);
+  });
+
   test("json: structured values both ways; close from the receiving side reaches the caller", async () => {
     const { out, inc } = await connectPair("json");
     await expectTransfer(alice, out, bob, inc, "structuredValues", structuredValues());

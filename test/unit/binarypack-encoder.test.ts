@@ -24,9 +24,9 @@ function libraryPack(value: unknown): Outcome {
   }
 }
 
-function ourPack(value: unknown): Outcome {
+function ourPack(value: unknown, options?: { maxDepth: number }): Outcome {
   try {
-    return { ok: true, bytes: encodeBinaryPack(value) };
+    return { ok: true, bytes: encodeBinaryPack(value, options) };
   } catch (error) {
     return { ok: false, error };
   }
@@ -414,9 +414,15 @@ describe("binary, dates, objects", () => {
   test("a Blob or File anywhere signals NeedsAsync", () => {
     const blob = new Blob([Uint8Array.of(1, 2, 3)]);
     const file = new File(["x"], "x.txt");
-    for (const value of [blob, file, [1, 2, blob], { a: { b: [file] } }, [blob, new Map()]]) {
+    for (const value of [blob, file, [1, 2, blob], { a: { b: [file] } }]) {
       expect(thrown(() => encodeBinaryPack(value))).toBeInstanceOf(NeedsAsync);
     }
+  });
+
+  test("what the library would refuse after a Blob is refused at once, not left to its asynchronous pack", async () => {
+    const value = [new Blob(["x"]), new Map()];
+    expect(thrown(() => encodeBinaryPack(value))).toBeInstanceOf(BinaryPackEncodeError);
+    await expect(pack(value as Packable) as Promise<unknown>).rejects.toThrow(/not yet supported/);
   });
 
   test("a Date's toString that encodes again (re-entry) gets its own buffer", () => {
@@ -448,18 +454,28 @@ describe("nesting and size limits", () => {
     return value;
   }
 
-  test("nesting 1000 deep encodes as the library does", () => {
+  test("with a higher maxDepth, nesting 1000 deep encodes as the library does", () => {
     const value = nestedArrays(1000);
-    expect(toHex(encodeBinaryPack(value))).toBe("91".repeat(1000) + "01");
-    expectSameAsLibrary(value);
+    expect(toHex(encodeBinaryPack(value, { maxDepth: 1000 }))).toBe("91".repeat(1000) + "01");
+    expect(libraryPack(value)).toMatchObject({ ok: true, bytes: encodeBinaryPack(value, { maxDepth: 1000 }) });
     let object: unknown = "leaf";
     for (let i = 0; i < 1000; i++) object = { k: object };
-    expectSameAsLibrary(object);
+    expect(libraryPack(object)).toMatchObject({ ok: true, bytes: encodeBinaryPack(object, { maxDepth: 1000 }) });
+  });
+
+  test(`the default bound is the decoder's: ${MAX_DEPTH} levels encode and decode, one more is refused by both`, () => {
+    const deepest = encodeBinaryPack(nestedArrays(MAX_DEPTH));
+    expect(decodeBinaryPack(deepest)).toEqual(nestedArrays(MAX_DEPTH));
+    expect(thrown(() => encodeBinaryPack(nestedArrays(MAX_DEPTH + 1)))).toBeInstanceOf(BinaryPackEncodeError);
+    const tooDeep = encodeBinaryPack(nestedArrays(MAX_DEPTH + 1), { maxDepth: MAX_DEPTH + 1 });
+    expect(() => decodeBinaryPack(tooDeep)).toThrow(`nesting deeper than ${MAX_DEPTH}`);
+    // A Blob inside does not let a too-deep value through to the library's asynchronous pack.
+    expect(thrown(() => encodeBinaryPack([new Blob(["x"]), nestedArrays(MAX_DEPTH)]))).toBeInstanceOf(BinaryPackEncodeError);
   });
 
   test("deeper still: encodes or throws BinaryPackEncodeError, never a RangeError", () => {
     for (const depth of [2000, 3000, 5000, 8000, 12000]) {
-      const outcome = ourPack(nestedArrays(depth));
+      const outcome = ourPack(nestedArrays(depth), { maxDepth: 20_000 });
       if (outcome.ok) expect(toHex(outcome.bytes)).toBe("91".repeat(depth) + "01");
       else expect(outcome.error).toBeInstanceOf(BinaryPackEncodeError);
     }

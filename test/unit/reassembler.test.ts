@@ -48,7 +48,14 @@ describe("Reassembler", () => {
   });
 
   test("the default limits are 256 MiB and 30 s", () => {
-    expect(DEFAULT_REASSEMBLY_LIMITS).toEqual({ maxMessageBytes: 256 * 2 ** 20, maxPendingBytes: 256 * 2 ** 20, idleTimeout: 30_000 });
+    // Chunk counts follow from the bytes at 16300 bytes a chunk (limits.ts), plus 1024 spare pending chunks.
+    expect(DEFAULT_REASSEMBLY_LIMITS).toEqual({
+      maxMessageBytes: 256 * 2 ** 20,
+      maxPendingBytes: 256 * 2 ** 20,
+      idleTimeout: 30_000,
+      maxChunks: 16469,
+      maxPendingChunks: 16469 + 1024,
+    });
   });
 
   test("n >= total is rejected", () => {

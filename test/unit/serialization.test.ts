@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { pack, type Packable } from "peerjs-js-binarypack";
 import { DecodeError } from "../../worker/codec/binarypack-decoder.js";
 import { frameChunks } from "../../worker/codec/chunker.js";
+import { WIRE_LIMITS } from "../../worker/codec/limits.js";
 import { codecFor, EncodeError, type DecodedFrame, type Encoded } from "../../worker/codec/serialization.js";
 
 const binary = codecFor("binary");
@@ -152,6 +153,20 @@ describe("binary", () => {
     const error = thrown(() => binary.encode(cycle));
     expect(error).toBeInstanceOf(EncodeError);
     expect(error.message).toMatch(/cannot encode.*(nested|cyclic)/);
+  });
+
+  test("encode refuses, as EncodeError, a value nested deeper than a sharedpeer receiver decodes (limits.ts)", () => {
+    const nested = (depth: number) => {
+      let value: unknown = "leaf";
+      for (let i = 0; i < depth; i++) value = [value];
+      return value;
+    };
+    const binary = codecFor("binary");
+    const deepest = binary.encode(nested(WIRE_LIMITS.maxDepth));
+    expect(binary.decode(deepest as Uint8Array)).toEqual({ kind: "data", value: nested(WIRE_LIMITS.maxDepth) });
+    expect(() => binary.encode(nested(600))).toThrow(EncodeError);
+    expect(() => binary.encode(nested(600))).toThrow(`nested deeper than ${WIRE_LIMITS.maxDepth} levels`);
+    expect(() => binary.encode([new Blob(["x"]), nested(600)])).toThrow(EncodeError);
   });
 
   test("a text frame on a binary connection throws DecodeError", () => {

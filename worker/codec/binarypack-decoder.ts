@@ -7,19 +7,20 @@
  *   or as views into the input when the caller asks for them (chunk reassembly, no copy).
  * peerjs-js-binarypack's unpacker does none of these, so it is used only to encode.
  */
+import { WIRE_LIMITS } from "./limits.js";
 
 export class DecodeError extends Error {
   override readonly name = "DecodeError";
 }
 
 export interface DecodeOptions {
-  /** Deepest array/map nesting accepted. */
+  /** Deepest array/map nesting accepted (default: limits.ts, the same as the encoder's). */
   readonly maxDepth?: number;
   /** true: binary fields are Uint8Array views into the input instead of ArrayBuffer copies. */
   readonly binaryViews?: boolean;
 }
 
-const DEFAULT_MAX_DEPTH = 512;
+const DEFAULT_MAX_DEPTH = WIRE_LIMITS.maxDepth;
 const utf8 = new TextDecoder("utf-8");
 /**
  * Strings of at most this many bytes are first read as ASCII in JavaScript: a TextDecoder call costs

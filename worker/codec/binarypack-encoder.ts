@@ -14,13 +14,16 @@
  *   (exactly the view's bytes), Date (`toString()`), Blob, then `constructor == Object` or a
  *   constructor whose source starts with "class" (own enumerable keys, each re-checked with
  *   `obj.hasOwnProperty`); everything else throws.
- * Differences: a Blob anywhere throws {@link NeedsAsync} (the caller falls back to the library's
- * asynchronous `pack`); nesting beyond {@link MAX_DEPTH} (or a cycle) throws a
+ * Differences: a Blob anywhere throws {@link NeedsAsync} once the rest of the value was checked (the
+ * caller falls back to the library's asynchronous `pack`); nesting beyond `maxDepth` (default
+ * {@link MAX_DEPTH}, which the decoder refuses to read beyond; or a cycle) throws a
  * {@link BinaryPackEncodeError} instead of overflowing the stack; and arrays/maps of any length
  * encode, where the library recurses once per element and overflows its stack past ~10^4 elements.
  */
 
 import { errorText } from "../../contract/error-text.js";
+import { utf8Size } from "../../contract/utf8.js";
+import { WIRE_LIMITS } from "./limits.js";
 
 /** A Blob/File is inside: only the library's asynchronous `pack` can encode this value. */
 export class NeedsAsync extends Error {
@@ -35,8 +38,8 @@ export class BinaryPackEncodeError extends Error {
   override readonly name = "BinaryPackEncodeError";
 }
 
-/** Deepest array/map nesting encoded; deeper (or cyclic) values throw BinaryPackEncodeError. */
-export const MAX_DEPTH = 10_000;
+/** Deepest array/map nesting encoded by default (limits.ts); deeper (or cyclic) values throw BinaryPackEncodeError. */
+export const MAX_DEPTH: number = WIRE_LIMITS.maxDepth;
 
 const INITIAL_SIZE = 256;
 /** A scratch buffer grown past this is dropped after use rather than kept for the next message. */
@@ -58,6 +61,9 @@ class Writer {
   buf: Uint8Array;
   pos = 0;
   busy = false;
+  maxDepth: number = MAX_DEPTH;
+  /** A Blob was met: the rest is still walked, so that a refusal beats the asynchronous fallback. */
+  sawBlob = false;
 
   constructor(size: number) {
     this.buf = new Uint8Array(size);
@@ -101,8 +107,8 @@ class Writer {
       this.byte(0xc0);
       return;
     }
-    if (depth >= MAX_DEPTH) {
-      throw new BinaryPackEncodeError(`value nested deeper than ${MAX_DEPTH} levels (is it cyclic?)`);
+    if (depth >= this.maxDepth) {
+      throw new BinaryPackEncodeError(`value nested deeper than ${this.maxDepth} levels (is it cyclic?)`);
     }
     // The library reads the constructor first, whatever the object.
     const constructor = (value as { constructor?: unknown }).constructor;
@@ -118,7 +124,7 @@ class Writer {
     } else if (value instanceof Date) {
       this.string(value.toString());
     } else if (BlobClass !== undefined && value instanceof BlobClass) {
-      throw new NeedsAsync();
+      this.sawBlob = true;
     } else if (constructor == Object || isClass(constructor)) {
       const object = value as Packed;
       const keys = Object.keys(object);
@@ -341,25 +347,6 @@ class Writer {
   }
 }
 
-/** UTF-8 bytes of str[from, end) as TextEncoder writes them (a lone surrogate: U+FFFD, 3 bytes). */
-function utf8Size(str: string, from: number, end: number): number {
-  let size = 0;
-  for (let i = from; i < end; i++) {
-    const code = str.charCodeAt(i);
-    if (code < 0x80) {
-      size += 1;
-    } else if (code < 0x800) {
-      size += 2;
-    } else if (code <= 0xdbff && code >= 0xd800 && i + 1 < end && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      size += 4;
-      i++;
-    } else {
-      size += 3;
-    }
-  }
-  return size;
-}
-
 /** Writes str[from, end) as UTF-8 (TextEncoder's bytes) at `at`; returns the end offset. */
 function writeUtf8(buf: Uint8Array, at: number, str: string, from: number, end: number): number {
   for (let i = from; i < end; i++) {
@@ -419,13 +406,16 @@ const shared = new Writer(INITIAL_SIZE);
  * owns its buffer. Throws NeedsAsync when a Blob is inside, BinaryPackEncodeError where `pack`
  * throws (or would overflow the stack).
  */
-export function encodeBinaryPack(value: unknown): Uint8Array {
+export function encodeBinaryPack(value: unknown, options: { readonly maxDepth?: number } = {}): Uint8Array {
   // Re-entered only from user code run while encoding (a toString, a getter): use a fresh writer.
   const writer = shared.busy ? new Writer(INITIAL_SIZE) : shared;
   writer.busy = true;
   writer.pos = 0;
+  writer.maxDepth = options.maxDepth ?? MAX_DEPTH;
+  writer.sawBlob = false;
   try {
     writer.value(value, 0);
+    if (writer.sawBlob) throw new NeedsAsync();
     return writer.buf.slice(0, writer.pos);
   } catch (error) {
     if (error instanceof NeedsAsync || error instanceof BinaryPackEncodeError) throw error;

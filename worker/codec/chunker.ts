@@ -2,9 +2,10 @@
  * peerjs's chunking (protocol.md §3.2): a packed message above 16300 bytes travels as pieces, each
  * a BinaryPack map `{__peerData: messageId, n, data, total}` with keys in that order.
  */
+import { WIRE_LIMITS } from "./limits.js";
 
-/** peerjs 1.5.5 `util.chunkedMTU`. */
-export const CHUNK_SIZE = 16300;
+/** peerjs 1.5.5 `util.chunkedMTU` (limits.ts). */
+export const CHUNK_SIZE: number = WIRE_LIMITS.chunkSize;
 
 export interface FrameBatch {
   /** Channel messages laid end to end. */

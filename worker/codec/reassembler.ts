@@ -1,31 +1,7 @@
 /** Puts chunked messages back together (protocol.md §3.2), bounded against hostile senders. */
-import { DEFAULT_RECEIVE_LIMITS, type ReceiveLimits } from "../../contract/options.js";
+import { DEFAULT_REASSEMBLY_LIMITS, type ReassemblyLimits } from "./limits.js";
 
-export interface ReassemblyLimits {
-  /** Largest message accepted, in bytes, once reassembled. */
-  readonly maxMessageBytes: number;
-  /** Bytes held in unfinished messages of one connection. */
-  readonly maxPendingBytes: number;
-  /** An unfinished message that gets no chunk for this long is dropped with an error (ms). */
-  readonly idleTimeout: number;
-  /**
-   * Largest chunk count a message may announce (default: maxMessageBytes, one byte a chunk). A
-   * sender that cuts at a known size can be held to the count a largest message needs.
-   */
-  readonly maxChunks?: number;
-  /**
-   * Chunks held in unfinished messages of one connection (default: no cap). Bytes alone do not
-   * bound memory: a peer sending 1-byte chunks under many message ids would hold millions of entries.
-   */
-  readonly maxPendingChunks?: number;
-}
-
-/** The Peer option `limits`, as the reassembler takes it. */
-export function reassemblyLimits({ maxMessageBytes, maxPendingBytes, chunkTimeout }: ReceiveLimits): ReassemblyLimits {
-  return { maxMessageBytes, maxPendingBytes, idleTimeout: chunkTimeout };
-}
-
-export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = reassemblyLimits(DEFAULT_RECEIVE_LIMITS);
+export { DEFAULT_REASSEMBLY_LIMITS, reassemblyLimits, type ReassemblyLimits } from "./limits.js";
 
 export interface Chunk {
   readonly messageId: number;
