@@ -52,10 +52,16 @@ function conforms<K extends Tag>(frame: Fields, spec: Spec<FrameOf<K>>): frame i
 }
 
 /** The frame as a ToWorker frame, or why it is not one. */
-export function checkFrame(frame: unknown): { readonly frame: ToWorker } | { readonly problem: string } {
+export function readFrame(frame: unknown): { readonly frame: ToWorker } | { readonly problem: string } {
   if (!isRecord(frame)) return { problem: "not an object" };
   const tag = frame["t"];
   if (typeof tag !== "string") return { problem: "no tag" };
   if (!isTag(tag)) return { problem: `unknown tag ${tag.slice(0, 40)}` };
   return conforms(frame, SPECS[tag]) ? { frame } : { problem: `malformed ${tag} frame` };
+}
+
+/** Returns why the frame is not a ToWorker frame, or undefined when it is one. */
+export function checkFrame(frame: unknown): string | undefined {
+  const read = readFrame(frame);
+  return "problem" in read ? read.problem : undefined;
 }

@@ -10,7 +10,7 @@ import { Member } from "./member.js";
 import type { PeerLink } from "./link-factory.js";
 import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
-import { checkFrame } from "./frame-check.js";
+import { readFrame } from "./frame-check.js";
 import { assertCall, assertConnect, assertRef, assertSettings, assertTab } from "./call-check.js";
 import { expose, type Endpoint } from "comlink";
 
@@ -152,7 +152,7 @@ export class Hub implements PeerRegistry {
   private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {
     if (!Array.isArray(frames)) return;
     for (const raw of frames) {
-      const checked = checkFrame(raw);
+      const checked = readFrame(raw);
       if ("frame" in checked) {
         this.onTabFrame(tab, checked.frame);
         continue;

@@ -1,8 +1,6 @@
+import { isRecord } from "../contract/guards.js";
 import type { ServerMessage } from "../contract/server-messages.js";
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === "string";
 
 /**
@@ -17,7 +15,7 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
   } catch {
     return `invalid JSON from the server: ${frame.slice(0, 80)}`;
   }
-  if (!isObject(data) || !isString(data["type"])) return "a server frame without a type";
+  if (!isRecord(data) || !isString(data["type"])) return "a server frame without a type";
   const { type, src, payload } = data;
   switch (type) {
     case "OPEN":
@@ -25,10 +23,10 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
       return { type };
     case "ID-TAKEN":
     case "ERROR":
-      return { type, payload: { msg: isObject(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
+      return { type, payload: { msg: isRecord(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
     case "LEAVE":
       if (!isString(src)) return "LEAVE without src";
-      return isObject(payload) && isString(payload["connectionId"])
+      return isRecord(payload) && isString(payload["connectionId"])
         ? { type, src, payload: { connectionId: payload["connectionId"] } }
         : { type, src };
     case "EXPIRE":
@@ -44,18 +42,18 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
 
 function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payload: unknown): ServerMessage | string {
   if (!isString(src)) return `${type} without src`;
-  if (!isObject(payload)) return `${type} without payload`;
+  if (!isRecord(payload)) return `${type} without payload`;
   const connectionId = payload["connectionId"];
   const kind = payload["type"];
   if (!isString(connectionId)) return `${type} without connectionId`;
   if (kind !== "data" && kind !== "media") return `${type} of unknown connection type`;
   if (type === "CANDIDATE") {
     const candidate = payload["candidate"];
-    if (!isObject(candidate)) return "CANDIDATE without candidate";
+    if (!isRecord(candidate)) return "CANDIDATE without candidate";
     return { type, src, payload: { type: kind, connectionId, candidate: candidate as RTCIceCandidateInit } };
   }
   const sdp = payload["sdp"];
-  if (!isObject(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;
+  if (!isRecord(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;
   const description = { type: sdp["type"] as RTCSdpType, sdp: sdp["sdp"] };
   const sharedpeer = typeof payload["sharedpeer"] === "number" ? payload["sharedpeer"] : undefined;
   if (type === "ANSWER") return { type, src, payload: { type: kind, connectionId, sdp: description, sharedpeer } };

@@ -1,5 +1,6 @@
 import { pack, type Packable } from "peerjs-js-binarypack";
 import type { WireSerialization } from "../../contract/options.js";
+import { PEER_DATA_CLOSE, readPeerData } from "../../contract/peer-data.js";
 import { decodeBinaryPack, DecodeError } from "./binarypack-decoder.js";
 import { encodeBinaryPack, NeedsAsync } from "./binarypack-encoder.js";
 import type { Chunk } from "./reassembler.js";
@@ -27,7 +28,6 @@ export class EncodeError extends Error {
   override readonly name = "EncodeError";
 }
 
-const CLOSE_MESSAGE = { __peerData: { type: "close" } };
 const utf8 = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
 
@@ -66,7 +66,7 @@ const binary: Codec = {
     return read.kind === "data" ? classify(decodeBinaryPack(bytes)) : read;
   },
   decodeAssembled: (bytes) => decodeBinaryPack(bytes),
-  closeFrame: toBytes(pack(CLOSE_MESSAGE) as ArrayBuffer),
+  closeFrame: encodeBinaryPack(PEER_DATA_CLOSE),
 };
 
 const json: Codec = {
@@ -93,7 +93,7 @@ const json: Codec = {
     return classify(parseJson(frame));
   },
   decodeAssembled: (bytes) => parseJson(utf8.decode(bytes)),
-  closeFrame: utf8Encoder.encode(JSON.stringify(CLOSE_MESSAGE)),
+  closeFrame: utf8Encoder.encode(JSON.stringify(PEER_DATA_CLOSE)),
 };
 
 const raw: Codec = {
@@ -136,17 +136,10 @@ function looksLikeChunk(bytes: Uint8Array): boolean {
 }
 
 function classify(value: unknown): DecodedFrame {
-  if (typeof value !== "object" || value === null || !("__peerData" in value)) return { kind: "data", value };
-  const control = (value as { __peerData: unknown }).__peerData;
-  if (!control) return { kind: "data", value };
-  if (typeof control === "object" && (control as { type?: unknown }).type === "close") return { kind: "close" };
-  const { n, total, data } = value as { n?: unknown; total?: unknown; data?: unknown };
-  if (!isIndex(control) || !isIndex(n) || !isIndex(total) || !(data instanceof Uint8Array)) {
-    throw new DecodeError("a __peerData frame that is neither a close nor a well-formed chunk");
-  }
-  return { kind: "chunk", chunk: { messageId: control, n, total, data } };
-}
-
-function isIndex(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0;
+  const control = readPeerData(value);
+  if (control === undefined) return { kind: "data", value };
+  if (control === "malformed") throw new DecodeError("a __peerData frame that is neither a close nor a well-formed chunk");
+  if (!("n" in control)) return { kind: "close" };
+  const { __peerData: messageId, n, total, data } = control;
+  return { kind: "chunk", chunk: { messageId, n, total, data } };
 }
