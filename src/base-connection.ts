@@ -64,13 +64,13 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
-  /** Closes this connection after an `error` (`toPeerError` of a failed control call, say). */
-  /** @internal */
+  /** @internal Ends this connection with `error`: `error`, then `close` (a failed control call, say). */
   [connectionFail](error: PeerError): void {
     this.emitter().emit("error", error);
     this.close();
   }
 
+  /** Ends the connection for every tab and the remote. */
   abstract close(): void;
 
   /** An event from the worker about this connection. */
@@ -91,7 +91,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
         return this.opened();
       case "conn-data":
       case "conn-progress":
-        return this.received(event);
+        return this.received?.(event);
       default:
         return assertNever(event);
     }
@@ -101,9 +101,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
   protected abstract opened(): void;
 
   /** Data or progress of a message arrived (data connections only). */
-  protected received(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void {
-    void event;
-  }
+  protected received?(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void;
 
   protected finish(): void {
     if (this.state === "closed") return;

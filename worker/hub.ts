@@ -50,19 +50,19 @@ export class Hub implements PeerRegistry {
       detach: (member: MemberId) => this.detach(member),
       connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => {
         assertConnect(remoteId, settings);
-        this.with(member, (m, peer) => peer.connect(m, remoteId, settings));
+        this.forMember(member, (m, peer) => peer.connect(m, remoteId, settings));
       },
       call: (member: MemberId, remoteId: string, connectionId: string, metadata: unknown) => {
         assertCall(remoteId, connectionId);
-        this.with(member, (m, peer) => peer.call(m, remoteId, connectionId, metadata));
+        this.forMember(member, (m, peer) => peer.call(m, remoteId, connectionId, metadata));
       },
       answer: (member: MemberId, ref: ConnRef) => {
         assertRef(ref);
-        this.with(member, (m, peer) => peer.answer(m, ref));
+        this.forMember(member, (m, peer) => peer.answer(m, ref));
       },
-      disconnect: (member: MemberId) => this.with(member, (_, peer) => peer.disconnect()),
-      reconnect: (member: MemberId) => this.with(member, (_, peer) => peer.reconnect()),
-      listAllPeers: (member: MemberId) => this.with(member, (_, peer) => peer.listAllPeers()),
+      disconnect: (member: MemberId) => this.forMember(member, (_, peer) => peer.disconnect()),
+      reconnect: (member: MemberId) => this.forMember(member, (_, peer) => peer.reconnect()),
+      listAllPeers: (member: MemberId) => this.forMember(member, (_, peer) => peer.listAllPeers()),
       stats: (member: MemberId) => this.stats(member),
     } satisfies WorkerApi;
     return api;
@@ -234,7 +234,7 @@ export class Hub implements PeerRegistry {
   }
 
   /** Runs a control call for an attached member and its peer. */
-  private with<T>(id: MemberId, call: (member: Member, peer: SharedPeer) => T): T {
+  private forMember<T>(id: MemberId, call: (member: Member, peer: SharedPeer) => T): T {
     const member = this.members.get(id);
     const peer = this.peerOf.get(id);
     // Comlink hands a thrown non-Error value to the caller as it is: the tab turns it into a PeerError.

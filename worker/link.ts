@@ -113,7 +113,7 @@ export abstract class Link {
         if (this.state !== "negotiating") return;
         this.state = "open";
         this.broadcast((member) => ({ t: "conn-open", member, ref: this.ref }));
-        return this.opened();
+        return this.opened?.();
       case "rtc-channel-closed":
         return this.close();
       case "rtc-ice-state":
@@ -121,7 +121,7 @@ export abstract class Link {
       case "rtc-received":
       case "rtc-received-text":
       case "rtc-drained":
-        return this.channelReport(report);
+        return this.channelReport?.(report);
       case "rtc-failed":
         return this.fail("webrtc", report.message);
       default:
@@ -134,7 +134,7 @@ export abstract class Link {
     const was = this.state;
     this.state = "closed";
     clearTimeout(this.lostTimer);
-    this.ended(was);
+    this.ended?.(was);
     this.host?.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
       if (error) this.tell(member, error);
@@ -156,17 +156,13 @@ export abstract class Link {
   protected abstract offerFields(): Partial<OfferPayload>;
 
   /** The link just opened: every member was told. */
-  protected opened(): void {}
+  protected opened?(): void;
 
   /** Data arrived or drained (data connections only). */
-  protected channelReport(report: ChannelReport): void {
-    void report;
-  }
+  protected channelReport?(report: ChannelReport): void;
 
   /** The link ends (`was`: its state until now); its members are told next. */
-  protected ended(was: LinkState): void {
-    void was;
-  }
+  protected ended?(was: LinkState): void;
 
   /** The host tab is known now (a call was answered): it gets the candidates that came early. */
   protected setHost(host: TabRecord): void {
@@ -192,8 +188,13 @@ export abstract class Link {
     return out;
   }
 
+  private get noun(): "connection" | "call" {
+    return this.kind === "data" ? "connection" : "call";
+  }
+
+  /** For logs: `connection dc_… with bob`. */
   private get name(): string {
-    return `${this.kind === "data" ? "connection" : "call"} ${this.connectionId} with ${this.remoteId}`;
+    return `${this.noun} ${this.connectionId} with ${this.remoteId}`;
   }
 
   private sendDescription(sdp: RTCSessionDescriptionInit): void {
@@ -218,9 +219,7 @@ export abstract class Link {
         this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
       }, LOST_AFTER_MS);
     }
-    const what = this.kind === "data" ? "connection to" : "the call with";
-    if (state === "failed") this.fail("negotiation-failed", `Negotiation of ${what} ${this.remoteId} failed.`);
-    else if (state === "closed")
-      this.fail("connection-closed", `${this.kind === "data" ? "Connection" : "Call"} to ${this.remoteId} closed.`);
+    if (state === "failed") this.fail("negotiation-failed", `Negotiation of the ${this.noun} with ${this.remoteId} failed.`);
+    else if (state === "closed") this.fail("connection-closed", `The ${this.noun} with ${this.remoteId} closed.`);
   }
 }
