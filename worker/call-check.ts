@@ -62,7 +62,8 @@ export function refProblem(ref: unknown): string | undefined {
 export function tabProblem(tab: unknown, port: unknown, lock: unknown, visible: unknown): string | undefined {
   if (!isText(tab)) return "the tab id is not a non-empty string";
   if (typeof MessagePort === "undefined" || !(port instanceof MessagePort)) return "the tab port is not a MessagePort";
-  if (!isText(lock)) return "the tab lock name is not a non-empty string";
+  // null: a tab without Web Locks (insecure contexts), which the worker must watch another way.
+  if (lock !== null && !isText(lock)) return "the tab lock name is neither a non-empty string nor null";
   if (typeof visible !== "boolean") return "visible is not a boolean";
   return undefined;
 }

@@ -69,7 +69,8 @@ describe("control-call arguments the worker accepts", () => {
       expect(tabProblem("tab_1", port1, "sharedpeer:tab_1", true)).toBeUndefined();
       expect(tabProblem("", port1, "lock", true)).toBe("the tab id is not a non-empty string");
       expect(tabProblem("tab_1", { postMessage() {} }, "lock", true)).toBe("the tab port is not a MessagePort");
-      expect(tabProblem("tab_1", port1, "", true)).toBe("the tab lock name is not a non-empty string");
+      expect(tabProblem("tab_1", port1, null, true)).toBeUndefined();
+      expect(tabProblem("tab_1", port1, "", true)).toBe("the tab lock name is neither a non-empty string nor null");
       expect(tabProblem("tab_1", port1, "lock", "yes")).toBe("visible is not a boolean");
       expect(() => assertTab("tab_1", undefined, "lock", true)).toThrow(
         new TypeError("sharedpeer worker: the tab port is not a MessagePort"),
