@@ -43,8 +43,8 @@ export type ChannelReport = Extract<RtcReport, { t: "rtc-received" | "rtc-receiv
 
 /**
  * What every data connection and media call has: its members, its role in the OFFER/ANSWER
- * exchange and the relay of SDP and candidates (exactly peerjs 1.5.5's payloads, protocol.md
- * §2.4, §2.5), the ICE watchdog, and one way to end. Data and media add only what differs.
+ * exchange and the relay of SDP and candidates (exactly peerjs 1.5.5's payloads plus our
+ * marker, docs/protocol.md §2.2–§2.4 and §2.6), the ICE watchdog, and one way to end. Data and media add only what differs.
  */
 export abstract class Link {
   abstract readonly kind: "data" | "media";
