@@ -46,6 +46,8 @@ export interface ConnectionInternals {
   handle(event: ConnectionEvent): void;
   /** This tab's Peer object is gone: the connection is closed for this tab only. */
   detach(): void;
+  /** The worker died: `error`, then `close`. */
+  lost(error: PeerError): void;
 }
 
 /**
@@ -171,6 +173,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     },
     handle: (event) => this.handle(event),
     detach: () => this.finish(),
+    lost: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {
