@@ -12,7 +12,7 @@ export const WORKER_SILENCE_MS = 1500;
 /** How often a tab checks the silence: detection takes at most WORKER_SILENCE_MS + this. */
 export const WORKER_CHECK_MS = 250;
 /** The worker counts a heartbeat tab as gone after this much silence (`pagehide` says so sooner). */
-export const TAB_SILENCE_MS = 4000;
+export const TAB_SILENCE_MS = 3000;
 /**
  * The longest gap between two checks that counts fully as silence. Hidden tabs run timers once a
  * second; a longer gap means this side's own thread was blocked, so the other side was not heard
