@@ -41,6 +41,8 @@ export interface PeerEvents {
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
+const newMemberId = () => `m_${randomToken()}` as MemberId;
+
 const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
 
 /**
@@ -57,7 +59,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private state: PeerState = "connecting";
   private currentId: string | null;
   private readonly requestedId: string | null;
-  private readonly member: MemberId = `m_${randomToken()}` as MemberId;
+  /** This Peer object in the hub; a new one for each worker, since a hub that is only thought lost may still know the old. */
+  private member: MemberId = newMemberId();
   private readonly logger: Logger;
   private readonly settings: PeerSettings;
   /** The link calls go through; replaced when the worker is lost. */
@@ -300,6 +303,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       { cause: error },
     );
     for (const conn of this.conns.all()) conn[connectionInternals].lost(closing);
+    this.member = newMemberId();
     if (wasOffline) {
       // A Peer the app had disconnected stays so, and attaches again on reconnect().
       this.orphanedBy = link;
