@@ -8,7 +8,7 @@
 /** The worker pings a heartbeat tab this often; the tab answers each ping. */
 export const PING_EVERY_MS = 500;
 /** A tab counts its worker as lost after this much silence (any frame counts as a sign of life). */
-export const WORKER_SILENCE_MS = 1500;
+export const WORKER_SILENCE_MS = 1250;
 /** How often a tab checks the silence: detection takes at most WORKER_SILENCE_MS + this. */
 export const WORKER_CHECK_MS = 250;
 /** The worker counts a heartbeat tab as gone after this much silence (`pagehide` says so sooner). */
