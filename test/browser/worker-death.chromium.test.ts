@@ -175,3 +175,34 @@ test("killed during a 20 MiB transfer and again right after recovering: every se
   expect(await bob.evaluate((k) => H.received(k), atBob2)).toHaveLength(1);
   await Promise.all([user.close(), remote.close()]);
 });
+
+test("a media call ends with the worker, in its tab (with an error) and at the peerjs remote; a new call works after recovery", async () => {
+  const alice = fresh("alice");
+  const bobId = fresh("bob");
+  const [user, remote] = [await env.user(), await env.user()];
+  const tabs = await env.sharedTabs(user, alice, 2);
+  for (const tab of tabs) await tab.evaluate(() => M.listen("me"));
+  const bob = await env.tab(remote, "peerjs");
+  await env.openPeer(bob, "bob", bobId);
+  await bob.evaluate(() => M.listen("bob"));
+  const out = await tabs[0]!.evaluate((to) => M.call("me", to), bobId);
+  const atBob = await bob.evaluate(() => M.incoming("bob"));
+  await bob.evaluate((k) => M.answer(k), atBob);
+  expect(await tabs[0]!.evaluate((k) => M.remoteVideo(k), out)).toEqual({ width: 320, height: 240, live: true });
+
+  const { askedAt } = await killSharedWorker(env.browser, tabs[0]!);
+  // Polled in the pages (every 10 ms), so the times are the pages' own.
+  const closedAt = (page: typeof bob, k: string) => page.evaluate((key) => M.waitEvent(key, "close", 5000).then(() => Date.now()), k);
+  const [here, there] = await Promise.all([closedAt(tabs[0]!, out), closedAt(bob, atBob)]);
+  expect(await tabs[0]!.evaluate((k) => M.events(k), out)).toEqual(expect.arrayContaining(["error:connection-closed", "close"]));
+  expect(here - askedAt).toBeLessThan(2000);
+  expect(there - askedAt).toBeLessThan(2000);
+
+  for (const tab of tabs) await tab.evaluate(() => H.waitPeerEvents("me", "open:", 2, 8000));
+  const again = await bob.evaluate((to) => M.call("bob", to), alice);
+  const key = await tabs[1]!.evaluate(() => M.incoming("me"));
+  await tabs[1]!.evaluate((k) => M.answer(k), key);
+  expect(await tabs[1]!.evaluate((k) => M.remoteVideo(k), key)).toEqual({ width: 320, height: 240, live: true });
+  expect(await bob.evaluate((k) => M.remoteVideo(k), again)).toEqual({ width: 320, height: 240, live: true });
+  await Promise.all([user.close(), remote.close()]);
+});
