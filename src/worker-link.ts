@@ -153,8 +153,7 @@ export class WorkerLink {
     for (const undo of this.unlisten.splice(0)) undo();
     this.rtc.closeAll();
     this.port.close();
-    if (this.endpoint instanceof MessagePort) this.endpoint.close();
-    else this.endpoint.terminate();
+    closeEndpoint(this.endpoint);
     const replacement = this.replacement();
     WorkerLink.links.set(this.place.key, replacement);
     replacement.catch(() => WorkerLink.links.delete(this.place.key));
@@ -200,6 +199,7 @@ export class WorkerLink {
       return link;
     } catch (error) {
       calls.close(new PeerError("browser-incompatible", `The ${mode} worker did not start.`, { cause: error }));
+      closeEndpoint(endpoint);
       throw error;
     }
   }
@@ -254,6 +254,12 @@ async function startEndpoint(mode: WorkerMode, url: URL | undefined): Promise<En
       return { endpoint: startInlineHub(), failed: new Promise<never>(() => {}) };
     }
   }
+}
+
+/** Our end of a worker we are done with; a dedicated one is ours alone, so it stops. */
+function closeEndpoint(endpoint: MessagePort | Worker): void {
+  if (endpoint instanceof MessagePort) endpoint.close();
+  else endpoint.terminate();
 }
 
 function failure(worker: SharedWorker | Worker): Promise<never> {
