@@ -46,8 +46,8 @@ export interface ConnectionInternals {
   handle(event: ConnectionEvent): void;
   /** This tab's Peer object is gone: the connection is closed for this tab only. */
   detach(): void;
-  /** The worker died: `error`, then `close`. */
-  lost(error: PeerError): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -173,7 +173,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     },
     handle: (event) => this.handle(event),
     detach: () => this.finish(),
-    lost: (error) => this.fail(error),
+    fail: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {

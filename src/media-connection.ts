@@ -47,8 +47,8 @@ export interface MediaInternals {
   /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
   provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
   detach(): void;
-  /** The worker died: `error`, then `close`. */
-  lost(error: PeerError): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -117,7 +117,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
       });
     },
     detach: () => this.finish(),
-    lost: (error) => this.fail(error),
+    fail: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {

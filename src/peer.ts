@@ -302,7 +302,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       "The sharedpeer worker was lost: this connection closed, and what was sent on it may not have arrived.",
       { cause: error },
     );
-    for (const conn of this.conns.all()) conn[connectionInternals].lost(closing);
+    for (const conn of this.conns.all()) conn[connectionInternals].fail(closing);
     this.member = newMemberId();
     if (wasOffline) {
       // A Peer the app had disconnected stays so, and attaches again on reconnect().
@@ -316,11 +316,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** A connection or call placed here that never reached the worker. */
   private failPlaced(conn: AnyConnection, reason: unknown): void {
     if (!this.conns.has(conn)) return; // already ended (a worker loss ends it with its own error)
-    const error = toPeerError(reason, "webrtc");
-    // Each class has its own event map, so a union cannot emit: narrow first.
-    if (conn instanceof DataConnection) conn.emit("error", error);
-    else conn.emit("error", error);
-    conn.close();
+    conn[connectionInternals].fail(toPeerError(reason, "webrtc"));
   }
 
   private callFailed(what: string, reason: unknown): void {
@@ -415,10 +411,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const error = new PeerError("disconnected", message);
     setTimeout(() => {
       this.emit("error", error);
-      // Each class has its own event map, so a union cannot emit: narrow first.
-      if (conn instanceof DataConnection) conn.emit("error", error);
-      else conn.emit("error", error);
-      conn.close();
+      conn[connectionInternals].fail(error);
     }, 0);
     return true;
   }
