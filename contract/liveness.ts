@@ -26,11 +26,6 @@ function lockManager(): Locks | undefined {
   return typeof navigator === "undefined" ? undefined : (navigator as Navigator & { locks?: Locks }).locks;
 }
 
-/** Whether this context has Web Locks (secure contexts only). */
-export function hasWebLocks(): boolean {
-  return lockManager() !== undefined;
-}
-
 /**
  * Takes the lock `name` and holds it for as long as this context lives. Resolves with the name once
  * granted, or null where there are no Web Locks.
@@ -54,6 +49,9 @@ export function holdLock(name: string): Promise<string | null> {
 /**
  * Calls `onGone` once the holder of lock `name` is gone: our queued request is granted then. The
  * lock is released again at once. False where there are no Web Locks (watch the heartbeat instead).
+ *
+ * @example
+ * if (!watchLock(hello.lock, () => lose())) startHeartbeat();
  */
 export function watchLock(name: string, onGone: () => void): boolean {
   const locks = lockManager();

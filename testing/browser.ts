@@ -8,6 +8,7 @@ import { findChromium, loopbackChromiumArgs, WEBRTC_PERMISSIONS, type LoopbackOp
  * const browser = await launchChromium();
  * const alice = await newUser(browser);          // one user: its tabs share one SharedWorker
  * const [tab1, tab2] = await openTabs(alice, url, 2);
+ * const lan = await launchChromium([], { mapHosts: ["lan.test"] }); // an insecure origin: http://lan.test:PORT
  */
 export async function launchChromium(extraArgs: readonly string[] = [], options: LoopbackOptions = {}): Promise<Browser> {
   const executablePath = findChromium(() => chromium.executablePath());

@@ -23,7 +23,12 @@ const PLAYWRIGHT_DISABLED_FEATURES = [
   "msEdgeUpdateLaunchServicesPreferredVersion",
 ];
 
-/** Options of `loopbackChromiumArgs`. */
+/**
+ * Options of `loopbackChromiumArgs` and `launchChromium`.
+ *
+ * @example
+ * const browser = await launchChromium([], { mapHosts: ["lan.test"] }); // then open http://lan.test:5173/
+ */
 export interface LoopbackOptions {
   /**
    * Host names that resolve to 127.0.0.1, e.g. `["lan.test"]`: pages at `http://lan.test:PORT` are an
