@@ -69,6 +69,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private lastId: string | null = null;
   /** Set while a Peer that was disconnected when its worker died waits for reconnect() to attach again. */
   private orphanedBy: WorkerLink | undefined;
+  /** This object's disconnect() holds (no reconnect() since): a worker loss must not bring it online. */
+  private heldOffline = false;
   private pickedMode: WorkerMode;
   private readonly conns = new ConnectionList();
   /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
@@ -189,6 +191,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.state === "disconnected" || this.state === "destroyed") return;
     const id = this.currentId ?? this.requestedId ?? "";
     this.ownDisconnects++;
+    this.heldOffline = true;
     this.state = "disconnected";
     this.currentId = null;
     this.emit("disconnected", id);
@@ -207,6 +210,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = "connecting";
+    this.heldOffline = false;
     const lost = this.orphanedBy;
     if (lost) {
       this.orphanedBy = undefined;
@@ -289,6 +293,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   private linkLost(link: WorkerLink, error: PeerError): void {
     if (this.state === "destroyed") return;
     const wasOffline = this.state === "disconnected";
+    const stayOffline = wasOffline && this.heldOffline;
     const id = this.currentId ?? this.lastId ?? this.requestedId ?? "";
     this.emit("error", error);
     if (!wasOffline) {
@@ -304,8 +309,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     );
     for (const conn of this.conns.all()) conn[connectionInternals].fail(closing);
     this.member = newMemberId();
-    if (wasOffline) {
-      // A Peer the app had disconnected stays so, and attaches again on reconnect().
+    if (stayOffline) {
+      // A Peer the app disconnected stays so, and attaches again on reconnect().
       this.orphanedBy = link;
       this.ready = Promise.resolve(undefined);
     } else {
@@ -332,6 +337,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.state = "open";
         this.currentId = frame.id;
         this.lastId = frame.id;
+        this.heldOffline = false;
         this.emit("open", frame.id);
         return;
       case "peer-disconnected":
