@@ -206,3 +206,22 @@ test("a media call ends with the worker, in its tab (with an error) and at the p
   expect(await bob.evaluate((k) => M.remoteVideo(k), again)).toEqual({ width: 320, height: 240, live: true });
   await Promise.all([user.close(), remote.close()]);
 });
+
+test("a Peer the app had disconnected stays disconnected through a worker loss, and reconnect() brings it back with its id", async () => {
+  const alice = fresh("alice");
+  const user = await env.user();
+  const [tab] = await env.sharedTabs(user, alice, 1);
+  await tab!.evaluate(() => H.peer("me")!.disconnect());
+  const { askedAt } = await killSharedWorker(env.browser, tab!);
+  await tab!.evaluate(() => H.waitPeerEvent("me", "error:network", 3000));
+  // Given time to come back by itself, it does not.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect(await tab!.evaluate(() => H.flagsNow("me"))).toEqual({ id: null, open: false, disconnected: true, destroyed: false });
+  expect((await tab!.evaluate(() => H.timedPeerEvents("me"))).filter(([, at]) => at >= askedAt).map(([e]) => e.split(":")[0])).toEqual([
+    "error",
+  ]);
+  await tab!.evaluate(() => H.peer("me")!.reconnect());
+  await tab!.evaluate(() => H.waitPeerEvents("me", "open:", 2, 8000));
+  expect(await tab!.evaluate(() => H.flagsNow("me"))).toEqual({ id: alice, open: true, disconnected: false, destroyed: false });
+  await user.close();
+});
