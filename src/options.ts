@@ -7,6 +7,7 @@ import {
 } from "../contract/options.js";
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
+import type { SerializerMapping } from "./serializers.js";
 
 /**
  * Where the hub runs; `auto` picks shared, else dedicated, else inline.
@@ -54,6 +55,8 @@ export interface PeerOptions {
   share?: boolean;
   /** Bounds on what a remote can make this peer hold (defaults: 256 MiB, 256 MiB, 30 s). */
   limits?: Partial<ReceiveLimits>;
+  /** peerjs's serializer classes: sharedpeer takes `{ MsgPack }` and `{ default: MsgPack }` (see `SerializerMapping`). */
+  serializers?: SerializerMapping;
 }
 
 /**
@@ -73,8 +76,8 @@ export interface ConnectOptions {
   reliable?: boolean;
 }
 
-const CLOUD_HOST = "0.peerjs.com";
-const DEFAULT_CONFIG: RTCConfiguration = {
+export const CLOUD_HOST = "0.peerjs.com";
+export const DEFAULT_CONFIG: RTCConfiguration = {
   iceServers: [
     { urls: "stun:stun.l.google.com:19302" },
     {
