@@ -327,11 +327,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const { conn, placedHere } = this.conns.adopt(
-      info.ref,
-      info.connectionId,
-      DataConnection,
-      () => newDataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
+    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
+      newDataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
     );
     if (incoming) this.emit("connection", conn, info.metadata);
     else if (!placedHere) this.emit("sharedConnection", conn);

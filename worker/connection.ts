@@ -71,7 +71,11 @@ export class Connection {
     private readonly limits: ReassemblyLimits,
   ) {
     this.codec = codecFor(serialization, limits);
-    this.buffer = new BufferReport(ref, () => this.queue.queued, () => (this.state === "closed" ? [] : this.members()));
+    this.buffer = new BufferReport(
+      ref,
+      () => this.queue.queued,
+      () => (this.state === "closed" ? [] : this.members()),
+    );
     this.queue = new SendQueue({
       ref,
       host,

@@ -101,7 +101,7 @@ describe("decode", () => {
     const list = Array.from({ length: 200 }, (_, i) => ({ i, s: "é".repeat(Math.floor(random() * 3000)), b: new Uint8Array(i % 50) }));
     const stream = new Uint8Array(Buffer.concat(list.map((v) => peerjsEncoder.encode(v))));
     const messages: Uint8Array[] = [];
-    for (let at = 0; at < stream.byteLength; ) {
+    for (let at = 0; at < stream.byteLength;) {
       const n = 1 + Math.floor(random() * 5000);
       messages.push(stream.subarray(at, at + n));
       at += n;

@@ -30,4 +30,3 @@ export interface Codec {
 export class EncodeError extends Error {
   override readonly name = "EncodeError";
 }
-
