@@ -6,6 +6,8 @@ import type * as DataSets from "../fixtures/peerjs-datasets.js";
 
 declare global {
   const H: Harness;
+  /** The same harness over the page's MsgPackPeer (peerjs's or sharedpeer's). */
+  const HM: Harness;
   const M: MediaHarness;
   /** The sharedpeer page only: the library itself. */
   const SP: typeof import("../../src/index.js");
