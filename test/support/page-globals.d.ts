@@ -11,6 +11,8 @@ declare global {
   const M: MediaHarness;
   /** The sharedpeer page only: the library itself. */
   const SP: typeof import("../../src/index.js");
+  /** The peerjs page only: peerjs's module build. */
+  const PJ: { PeerError: new (type: string, err: Error | string) => Error };
   const V: typeof Values;
   const D: typeof DataSets;
 }
