@@ -6,7 +6,7 @@ import { assertNever } from "../contract/assert-never.js";
 import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
-import { codecFor, type Codec, type DecodedFrame } from "./codec/serialization.js";
+import { codecFor, type Codec, type Decoded, type DecodedFrame } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import { SendQueue, type Admission } from "./send-queue.js";
@@ -268,7 +268,7 @@ export class Connection {
   private received(data: Uint8Array | string): void {
     if (this.state === "closed") return;
     this.lastReceivedAt = performance.now();
-    let frame: DecodedFrame;
+    let frame: Decoded;
     try {
       frame = this.codec.decode(data);
     } catch (cause) {
@@ -285,7 +285,6 @@ export class Connection {
     let value: unknown;
     try {
       if (frame.kind === "close") return this.close();
-      if (frame.kind === "many") throw new Error("nested frames");
       if (frame.kind === "chunk") {
         const { messageId, total } = frame.chunk;
         const whole = this.reassembler.add(frame.chunk, performance.now());

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { createRequire } from "node:module";
-import { codecFor, EncodeError, type DecodedFrame } from "../../worker/codec/serialization.js";
+import { codecFor, EncodeError, type Decoded } from "../../worker/codec/serialization.js";
 import { MSGPACK_PIECE } from "../../worker/codec/msgpack.js";
 import { framePieces } from "../../worker/codec/chunker.js";
 import { DecodeError } from "../../worker/codec/binarypack-decoder.js";
@@ -19,7 +19,7 @@ const peerjsEncoder = new fromPeerjs.Encoder();
 
 const LIMITS = { maxMessageBytes: 1 << 20, maxPendingBytes: 1 << 20, idleTimeout: 1000 };
 const codec = () => codecFor("MsgPack", LIMITS);
-const values = (frames: DecodedFrame[]): unknown[] =>
+const values = (frames: readonly Decoded[]): unknown[] =>
   frames.flatMap((f) => (f.kind === "many" ? values([...f.frames]) : f.kind === "data" ? [f.value] : ["<close>"]));
 const feedAll = (c: ReturnType<typeof codec>, messages: Uint8Array[]) => values(messages.map((m) => c.decode(m)));
 const feed = (c: ReturnType<typeof codec>, ...messages: Uint8Array[]) => feedAll(c, messages);

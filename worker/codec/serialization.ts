@@ -5,7 +5,7 @@ import { encodeBinaryPack, NeedsAsync } from "./binarypack-encoder.js";
 import { msgPackCodec, type MsgPackLimits } from "./msgpack.js";
 import { EncodeError, type Codec, type DecodedFrame } from "./codec.js";
 
-export { EncodeError, type Codec, type DecodedFrame, type Encoded } from "./codec.js";
+export { EncodeError, type Codec, type Decoded, type DecodedFrame, type Encoded } from "./codec.js";
 
 const CLOSE_MESSAGE = { __peerData: { type: "close" } };
 const utf8 = new TextDecoder("utf-8");
