@@ -92,7 +92,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.ready = this.attach(wanted, options.workerUrl);
   }
 
-  /** @internal The default serialization of this class (MsgPackPeer: MsgPack). */
+  /** The serialization `connect()` uses by default in this class (MsgPackPeer overrides it with MsgPack). */
   protected get baseSerialization(): SerializationName {
     return "binary";
   }

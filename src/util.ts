@@ -119,6 +119,8 @@ function probeSupports(details: BrowserDetails): UtilSupportsObj {
 /** peerjs 1.5.5 `util.chunkedMTU`. */
 const CHUNKED_MTU = 16300;
 
+/** peerjs numbers chunked messages from 1 per page. */
+let nextChunkedMessage = 1;
 let browserDetails: BrowserDetails | undefined;
 let supports: UtilSupportsObj | undefined;
 const details = (): BrowserDetails => (browserDetails ??= detectBrowser());
@@ -175,6 +177,3 @@ export const util: Util = {
   },
   isSecure: () => typeof location !== "undefined" && location.protocol === "https:",
 };
-
-/** peerjs numbers chunked messages from 1 per page. */
-let nextChunkedMessage = 1;
