@@ -365,6 +365,35 @@ test("sharedpeer: importing it has no side effects: no global, no worker, until 
   expect(await state()).toEqual({ global: false, tabLocks: 1 });
 });
 
+test("sharedpeer: util.supports probes on first read only, with one RTCPeerConnection, and keeps its answer", async () => {
+  const user = await env.user();
+  // Counts RTCPeerConnections made in the page, from before sharedpeer is imported.
+  await user.addInitScript(() => {
+    const w = window as unknown as { made: number; RTCPeerConnection: typeof RTCPeerConnection };
+    const Original = w.RTCPeerConnection;
+    w.made = 0;
+    w.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.made++;
+      }
+    };
+  });
+  const tab = await env.tab(user, "sharedpeer");
+  const made = () => tab.evaluate(() => (window as unknown as { made: number }).made);
+  expect(await made()).toBe(0);
+  expect(await tab.evaluate(() => [SP.util.browser, SP.util.validateId("ok id"), typeof SP.util.pack])).toEqual([
+    "chrome",
+    true,
+    "function",
+  ]);
+  expect(await made()).toBe(0);
+  const supports = await tab.evaluate(() => ({ ...SP.util.supports }));
+  expect(supports).toEqual({ browser: true, webRTC: true, audioVideo: true, data: true, binaryBlob: true, reliable: true });
+  expect(await tab.evaluate(() => SP.util.supports.data && SP.util.supports.reliable)).toBe(true);
+  expect(await made()).toBe(1);
+});
+
 test("sharedpeer: debug and logFunction are per Peer, and the worker's lines reach them with the peer id", async () => {
   const tab = await env.tab(await env.user(), "sharedpeer");
   const [loud, quiet] = [fresh("loud"), fresh("quiet")];
