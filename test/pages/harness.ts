@@ -40,6 +40,8 @@ interface Recorded {
   data: unknown[];
   /** sharedpeer only: "send|receive:id:bytes/total[:done]" per progress event. */
   progress: string[];
+  /** `JSON.stringify` of each error event's error, as an app that logs or posts errors sees it. */
+  errorJson: string[];
 }
 
 const peers = new Map<string, AnyPeer>();
@@ -61,7 +63,7 @@ function errorText(e: unknown): string {
   return `${err.type ?? "?"}:${err.message ?? ""}`;
 }
 
-const newRecord = (): Recorded => ({ events: [], eventAt: [], dataAt: [], data: [], progress: [] });
+const newRecord = (): Recorded => ({ events: [], eventAt: [], dataAt: [], data: [], progress: [], errorJson: [] });
 
 function note(log: Recorded, event: string): void {
   log.events.push(event);
@@ -81,6 +83,7 @@ function watchConnection(peerName: string, conn: AnyConnection, listen: boolean)
       log.data.push(d);
       log.dataAt.push(Date.now());
     });
+  conn.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
   const progress = (p: { direction: string; id: number; bytes: number; total: number; done: boolean }) =>
     log.progress.push(`${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
   conn.on("sendProgress", progress as never);
@@ -114,6 +117,7 @@ export function createHarness(Peer: PeerCtor) {
       peers.set(name, peer);
       const log = newRecord();
       peerLog.set(name, log);
+      peer.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
       peer.on("open", (id: never) => note(log, `open:${id as string}`));
       peer.on("close", () => note(log, "close"));
       peer.on("disconnected", () => note(log, "disconnected"));
@@ -145,6 +149,9 @@ export function createHarness(Peer: PeerCtor) {
     timedConnEvents: (key: string) => timed(connLog.get(key)),
     /** Date.now() of each data item received on `key`. */
     dataTimes: (key: string) => connLog.get(key)?.dataAt ?? [],
+    /** `JSON.stringify(err)` of peer `name`'s errors, or of connection `key`'s. */
+    peerErrorJson: (name: string) => peerLog.get(name)?.errorJson ?? [],
+    connErrorJson: (key: string) => connLog.get(key)?.errorJson ?? [],
     peerState(name: string) {
       const p = peers.get(name);
       if (!p) return null;

@@ -46,7 +46,7 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
       ...(options.pageHost ? { allowedHosts: [options.pageHost] } : {}),
     },
     // Pre-bundled at start, so that no page load triggers a re-optimisation and reload.
-    optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter"] },
+    optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter", "peerjs"] },
   });
   await vite.listen();
   const address = vite.httpServer?.address();
