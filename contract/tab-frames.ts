@@ -32,7 +32,12 @@ export type ConnectionEvent =
   | { readonly t: "conn-error"; readonly member: MemberId; readonly ref: ConnRef; readonly error: WireError }
   | { readonly t: "conn-closed"; readonly member: MemberId; readonly ref: ConnRef }
   | { readonly t: "conn-ice-state"; readonly member: MemberId; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
-  | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress };
+  | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress }
+  /**
+   * The send queue changed: `queued` messages wait in the worker for this connection (from every
+   * tab), and the worker has taken `taken` send requests of this member so far (`bufferSize`).
+   */
+  | { readonly t: "conn-buffer"; readonly member: MemberId; readonly ref: ConnRef; readonly queued: number; readonly taken: number };
 
 /**
  * How far one large message (more than one chunk) has moved; see `sendProgress`/`receiveProgress`.
@@ -107,8 +112,13 @@ export interface LogFrame {
   readonly args: readonly unknown[];
 }
 
+/** The heartbeat where Web Locks are missing (contract/liveness.ts): the tab answers every ping. */
+export interface PingFrame {
+  readonly t: "ping";
+}
+
 /** Everything the worker posts on a tab's port. */
-export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame;
+export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame | PingFrame;
 
 /** Reports from the tab's RTC host. */
 export type RtcReport =
@@ -136,8 +146,11 @@ export interface VisibilityFrame {
   readonly visible: boolean;
 }
 
+/** `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
+export type LivenessFrame = { readonly t: "pong" } | { readonly t: "bye" };
+
 /** Everything a tab posts on its port. */
-export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame;
+export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame;
 
 /** Frames travel in batches: one postMessage per batch, buffers transferred. */
 export type Batch<F> = readonly F[];

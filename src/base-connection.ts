@@ -1,11 +1,14 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef, MemberId } from "../contract/ids.js";
-import { connectionFail, peerInternals } from "./internals.js";
+import { peerInternals } from "./internals.js";
 import type { ConnectionEvent } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
+
+/** Worker events about a connection's data (data connections only). */
+export type DataEvent = Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" | "conn-buffer" }>;
 
 /** Events every connection has. */
 export interface BaseEvents {
@@ -64,12 +67,6 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
-  /** @internal Ends this connection with `error`: `error`, then `close` (a failed control call, say). */
-  [connectionFail](error: PeerError): void {
-    this.emitter().emit("error", error);
-    this.close();
-  }
-
   /** Ends the connection for every tab and the remote. */
   abstract close(): void;
 
@@ -91,6 +88,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
         return this.opened();
       case "conn-data":
       case "conn-progress":
+      case "conn-buffer":
         return this.received?.(event);
       default:
         return assertNever(event);
@@ -101,7 +99,14 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
   protected abstract opened(): void;
 
   /** Data or progress of a message arrived (data connections only). */
-  protected received?(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void;
+  protected received?(event: DataEvent): void;
+
+  /** Ends with `error`, then `close`. */
+  protected fail(error: PeerError): void {
+    if (this.state === "closed") return;
+    this.emitter().emit("error", error);
+    this.finish();
+  }
 
   protected finish(): void {
     if (this.state === "closed") return;

@@ -2,7 +2,8 @@ import { EventEmitter } from "eventemitter3";
 import type { ConnRef } from "../contract/ids.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
 import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
-import { BaseConnection, type BaseSeed } from "./base-connection.js";
+import { assertNever } from "../contract/assert-never.js";
+import { BaseConnection, type BaseSeed, type DataEvent } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
 import type { WorkerLink } from "./worker-link.js";
@@ -45,6 +46,8 @@ export interface ConnectionInternals {
   handle(event: ConnectionEvent): void;
   /** This tab's Peer object is gone: the connection is closed for this tab only. */
   detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -66,6 +69,10 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   private readonly early: Array<(ref: ConnRef, link: WorkerLink) => void> = [];
   private listening: boolean | undefined;
   private sends = 0;
+  /** Send requests posted to the worker, those it has taken, and what waits in its queue (bufferSize). */
+  private posted = 0;
+  private taken = 0;
+  private queued = 0;
 
   constructor(seed: ConnectionSeed) {
     super(seed);
@@ -80,9 +87,19 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     return this.provider?.id ?? null;
   }
 
-  /** Messages queued in the worker for this connection (0 here: the worker applies backpressure itself). */
+  /**
+   * Messages waiting to go out on this connection, as peerjs counts them: those this tab sent that
+   * have not reached the worker yet, plus those queued in the worker (from every tab), kept current
+   * by the worker. What already sits in the channel's own buffer (up to 8 MiB) is not counted.
+   *
+   * @example
+   * for (const piece of pieces) {
+   *   while (conn.bufferSize > 8) await new Promise((r) => setTimeout(r, 10));
+   *   conn.send(piece);
+   * }
+   */
   get bufferSize(): number {
-    return 0;
+    return this.state === "closed" ? 0 : this.posted - this.taken + this.queued;
   }
 
   /**
@@ -106,6 +123,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
       return sendId;
     }
     this.request({ t: "send", member: this.member, ref: this.ref, value: data, sendId });
+    this.posted++;
     return sendId;
   }
 
@@ -166,6 +184,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     },
     handle: (event) => this.handle(event),
     detach: () => this.finish(),
+    fail: (error) => this.fail(error),
   };
 
   protected opened(): void {
@@ -173,10 +192,21 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     this.decideListening();
   }
 
-  protected override received(event: Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" }>): void {
-    if (event.t === "conn-data") this.emit("data", event.data);
-    else if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
-    else this.emit("receiveProgress", event.progress);
+  protected override received(event: DataEvent): void {
+    switch (event.t) {
+      case "conn-data":
+        return void this.emit("data", event.data);
+      case "conn-buffer":
+        this.queued = event.queued;
+        this.taken = event.taken;
+        return;
+      case "conn-progress":
+        if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
+        else this.emit("receiveProgress", event.progress);
+        return;
+      default:
+        assertNever(event);
+    }
   }
 
   /** Once `open` handlers ran, the worker learns whether this tab wants `data` at all. */

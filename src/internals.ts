@@ -6,8 +6,6 @@ import type { HubStats } from "../contract/worker-api.js";
  */
 export const connectionInternals = Symbol("sharedpeer.connection");
 export const peerInternals = Symbol("sharedpeer.peer");
-/** Ends a connection with an error: `error`, then `close`. */
-export const connectionFail = Symbol("sharedpeer.fail");
 
 export interface PeerInternals {
   /** A connection or call of this Peer ended. */

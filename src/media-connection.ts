@@ -2,7 +2,7 @@ import type { ConnRef } from "../contract/ids.js";
 import type { ConnectionEvent } from "../contract/tab-frames.js";
 import { BaseConnection } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
-import { PeerError } from "./peer-error.js";
+import { PeerError, toPeerError } from "./peer-error.js";
 import type { SdpTransform } from "./rtc-host.js";
 import type { WorkerLink } from "./worker-link.js";
 
@@ -46,6 +46,8 @@ export interface MediaInternals {
   /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
   provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
   detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -80,7 +82,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
     this.localStream = stream;
     this[connectionInternals].provide(this.link, stream, options.sdpTransform);
-    void this.link.api.answer(this.member, this.ref);
+    this.link.api.answer(this.member, this.ref).catch((e: unknown) => this.fail(toPeerError(e, "webrtc")));
   }
 
   /** Hangs up for every tab and the remote (or rejects a call nobody answered). */
@@ -114,6 +116,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
       });
     },
     detach: () => this.finish(),
+    fail: (error) => this.fail(error),
   };
 
   protected opened(): void {

@@ -12,7 +12,8 @@ import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
 import { ConnectionList, type AnyConnection } from "./connection-list.js";
 import { DataConnection } from "./data-connection.js";
-import { connectionFail, connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
+import { defaultSerialization, newDataConnection } from "./serializers.js";
+import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
 import { MediaConnection, type CallOptions } from "./media-connection.js";
 import { Logger } from "./logger.js";
 import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
@@ -47,6 +48,8 @@ export interface PeerEvents {
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
+const newMemberId = () => `m_${randomToken()}` as MemberId;
+
 /**
  * A peer on a PeerServer, shared by every tab of this origin that asks for the same id,
  * server and key. The API is peerjs 1.5.5's.
@@ -61,16 +64,26 @@ export class Peer extends EventEmitter<PeerEvents> {
   private state: PeerState = "connecting";
   private currentId: string | null;
   private readonly requestedId: string | null;
-  private readonly member: MemberId = `m_${randomToken()}` as MemberId;
+  /** This Peer object in the hub; a new one for each worker, since a hub that is only thought lost may still know the old. */
+  private member: MemberId = newMemberId();
   private readonly logger: Logger;
   private readonly settings: PeerSettings;
-  private readonly ready: Promise<WorkerLink | undefined>;
+  /** The link calls go through; replaced when the worker is lost. */
+  private ready: Promise<WorkerLink | undefined>;
+  /** The id the server gave, kept so that a Peer without a requested id gets it back after a worker loss. */
+  private lastId: string | null = null;
+  /** Set while a Peer that was disconnected when its worker died waits for reconnect() to attach again. */
+  private orphanedBy: WorkerLink | undefined;
+  /** This object's disconnect() holds (no reconnect() since): a worker loss must not bring it online. */
+  private heldOffline = false;
   private pickedMode: WorkerMode;
   private readonly conns = new ConnectionList();
   /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
   private ownDisconnects = 0;
   /** The options this Peer was made with. */
   readonly options: PeerOptions;
+  /** What `connect()` uses without a serialization: `serializers.default`, else the class's own. */
+  private readonly defaultSerialization: SerializationName;
 
   constructor(options?: PeerOptions);
   constructor(id?: string | null, options?: PeerOptions);
@@ -78,6 +91,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
     const { id, options } = splitPeerArgs(idOrOptions, maybeOptions);
     this.options = options;
+    this.defaultSerialization = defaultSerialization(options.serializers, this.baseSerialization);
     this.requestedId = id;
     this.currentId = null;
     this.settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
@@ -89,7 +103,13 @@ export class Peer extends EventEmitter<PeerEvents> {
       setTimeout(() => this.fail(new PeerError("invalid-id", `ID "${id}" is invalid`)), 0);
       return;
     }
-    this.ready = this.attach(wanted, options.workerUrl);
+    const url = options.workerUrl === undefined ? undefined : new URL(options.workerUrl, location.href);
+    this.ready = this.attach(() => WorkerLink.get(wanted, url));
+  }
+
+  /** The serialization `connect()` uses by default in this class (MsgPackPeer overrides it with MsgPack). */
+  protected get baseSerialization(): SerializationName {
+    return "binary";
   }
 
   /** This peer's id: null until the server confirmed it (and again after `disconnect()`). */
@@ -130,7 +150,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (typeof peer !== "string" || peer === "") throw new TypeError("connect() needs the remote peer's id");
     const options: ConnectOptions =
       typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
-    const serialization = options.serialization ?? "binary";
+    const serialization = options.serialization ?? this.defaultSerialization;
     if (!isSerializationName(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
     const connectionId = newConnectionId();
     const settings: ConnectSettings = {
@@ -138,14 +158,13 @@ export class Peer extends EventEmitter<PeerEvents> {
       label: options.label ?? connectionId,
       metadata: options.metadata,
       serialization: toWireSerialization(serialization),
-      reliable: options.reliable ?? false,
+      // As peerjs's StreamConnection: MsgPack needs an ordered, reliable channel.
+      reliable: serialization === "MsgPack" || (options.reliable ?? false),
     };
-    const conn = new DataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
+    const conn = newDataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
     if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
-    void this.ready
-      .then((link) => link?.api.connect(this.member, peer, settings))
-      .catch((e: unknown) => conn[connectionFail](toPeerError(e, "webrtc")));
+    this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => this.failPlaced(conn, e));
     return conn;
   }
 
@@ -164,13 +183,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     call.localStream = stream;
     if (this.refusedOffline(call, "Cannot call a peer after disconnecting from the server.")) return call;
     this.conns.placed(call);
-    void this.ready
+    this.ready
       .then((link) => {
         if (!link) return;
         call[connectionInternals].provide(link, stream, options.sdpTransform);
         return link.api.call(this.member, peer, connectionId, options.metadata);
       })
-      .catch((e: unknown) => call[connectionFail](toPeerError(e, "webrtc")));
+      .catch((e: unknown) => this.failPlaced(call, e));
     return call;
   }
 
@@ -186,10 +205,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.state === "disconnected" || this.state === "destroyed") return;
     const id = this.currentId ?? this.requestedId ?? "";
     this.ownDisconnects++;
+    this.heldOffline = true;
     this.state = "disconnected";
     this.currentId = null;
     this.emit("disconnected", id);
-    void this.ready.then((link) => link?.api.disconnect(this.member));
+    this.ready.then((link) => link?.api.disconnect(this.member)).catch((e: unknown) => this.callFailed("disconnect", e));
   }
 
   /** Reconnects the shared socket with the same id and token. */
@@ -204,7 +224,14 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = "connecting";
-    void this.ready.then((link) => link?.api.reconnect(this.member));
+    this.heldOffline = false;
+    const lost = this.orphanedBy;
+    if (lost) {
+      this.orphanedBy = undefined;
+      this.ready = this.attach(() => lost.replacement());
+      return;
+    }
+    this.ready.then((link) => link?.api.reconnect(this.member)).catch((e: unknown) => this.callFailed("reconnect", e));
   }
 
   /**
@@ -213,10 +240,12 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   destroy(): void {
     if (this.state === "destroyed") return;
-    void this.ready.then((link) => {
-      link?.removeMember(this.member);
-      return link?.api.detach(this.member);
-    });
+    this.ready
+      .then((link) => {
+        link?.removeMember(this.member);
+        return link?.api.detach(this.member);
+      })
+      .catch((e: unknown) => this.logger.log(3, "detach did not reach the worker:", e));
     this.finish();
   }
 
@@ -246,20 +275,74 @@ export class Peer extends EventEmitter<PeerEvents> {
     },
   };
 
-  private async attach(wanted: PeerOptions["worker"] & string, workerUrl: string | URL | undefined): Promise<WorkerLink | undefined> {
+  /** Attaches this Peer to the hub behind `getLink()`; after a worker loss, again with the id it had. */
+  private async attach(getLink: () => Promise<WorkerLink>): Promise<WorkerLink | undefined> {
+    let link: WorkerLink | undefined;
     try {
-      const link = await WorkerLink.get(wanted, workerUrl === undefined ? undefined : new URL(workerUrl, location.href));
+      link = await getLink();
       this.pickedMode = link.mode;
       if (this.state === "destroyed") return undefined;
-      link.addMember(this.member, (frame) => this.onFrame(link, frame));
+      const at = link;
+      link.addMember(this.member, { frame: (frame) => this.onFrame(at, frame), lost: (error) => this.linkLost(at, error) });
+      const id = this.requestedId ?? this.lastId;
       const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
-      const settings = shared ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) } : this.settings;
-      await link.api.attach(link.tabId, this.member, this.requestedId, settings);
+      // A server-assigned id is never shared, also when it is asked for by name after a worker loss.
+      const settings = shared
+        ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) }
+        : { ...this.settings, share: this.settings.share && this.requestedId !== null };
+      await link.api.attach(link.tabId, this.member, id, settings);
       return link;
     } catch (error) {
-      this.fail(toPeerError(error, "browser-incompatible"));
+      // A link lost meanwhile has told linkLost(), which attaches again.
+      if (!link?.lost) this.fail(toPeerError(error, "browser-incompatible"));
       return undefined;
     }
+  }
+
+  /**
+   * The worker died (architecture flow 7). As after a server loss: `error` (network) and
+   * `disconnected`; every connection and call ends with an `error` and `close`; then this Peer
+   * attaches to a fresh worker with the same id and token and says `open` again.
+   */
+  private linkLost(link: WorkerLink, error: PeerError): void {
+    if (this.state === "destroyed") return;
+    const wasOffline = this.state === "disconnected";
+    const stayOffline = wasOffline && this.heldOffline;
+    const id = this.currentId ?? this.lastId ?? this.requestedId ?? "";
+    this.emit("error", error);
+    if (!wasOffline) {
+      this.state = "disconnected";
+      this.currentId = null;
+      this.emit("disconnected", id);
+    }
+    this.ownDisconnects = 0;
+    const closing = new PeerError(
+      "connection-closed",
+      "The sharedpeer worker was lost: this connection closed, and what was sent on it may not have arrived.",
+      { cause: error },
+    );
+    for (const conn of this.conns.all()) conn[connectionInternals].fail(closing);
+    this.member = newMemberId();
+    if (stayOffline) {
+      // A Peer the app disconnected stays so, and attaches again on reconnect().
+      this.orphanedBy = link;
+      this.ready = Promise.resolve(undefined);
+    } else {
+      this.ready = this.attach(() => link.replacement());
+    }
+  }
+
+  /** A connection or call placed here that never reached the worker. */
+  private failPlaced(conn: AnyConnection, reason: unknown): void {
+    if (!this.conns.has(conn)) return; // already ended (a worker loss ends it with its own error)
+    conn[connectionInternals].fail(toPeerError(reason, "webrtc"));
+  }
+
+  private callFailed(what: string, reason: unknown): void {
+    if (this.state === "destroyed") return;
+    const error = toPeerError(reason, "network");
+    this.logger.warn(`${what}() did not reach the worker: ${error.message}`);
+    this.emit("error", error);
   }
 
   private onFrame(link: WorkerLink, frame: MemberFrame): void {
@@ -267,6 +350,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "peer-open":
         this.state = "open";
         this.currentId = frame.id;
+        this.lastId = frame.id;
+        this.heldOffline = false;
         this.emit("open", frame.id);
         return;
       case "peer-disconnected":
@@ -306,6 +391,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "conn-closed":
       case "conn-ice-state":
       case "conn-progress":
+      case "conn-buffer":
         this.conns.get(frame.ref)?.[connectionInternals].handle(frame);
         return;
       default:
@@ -314,11 +400,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const { conn, placedHere } = this.conns.adopt(
-      info.ref,
-      info.connectionId,
-      DataConnection,
-      () => new DataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
+    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
+      newDataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
     );
     if (incoming) this.emit("connection", conn, info.metadata);
     else if (!placedHere) this.emit("sharedConnection", conn);
@@ -346,7 +429,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const error = new PeerError("disconnected", message);
     setTimeout(() => {
       this.emit("error", error);
-      conn[connectionFail](error);
+      conn[connectionInternals].fail(error);
     }, 0);
     return true;
   }

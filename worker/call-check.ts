@@ -41,7 +41,7 @@ export function connectProblem(remoteId: unknown, settings: unknown): string | u
   if (!isText(remoteId)) return "the remote id is not a non-empty string";
   if (!isRecord(settings)) return "connect settings are not an object";
   if (!isText(settings["connectionId"]) || typeof settings["label"] !== "string") return "connectionId and label must be strings";
-  if (!isWireSerialization(settings["serialization"])) return "serialization is not binary, json or raw";
+  if (!isWireSerialization(settings["serialization"])) return "serialization is not binary, json, raw or MsgPack";
   if (typeof settings["reliable"] !== "boolean") return "reliable is not a boolean";
   return undefined;
 }

@@ -10,7 +10,9 @@ import { codecFor, type Codec } from "./codec/serialization.js";
 import { Link, type ChannelReport, type LinkOwner, type LinkSeed } from "./link.js";
 import type { Member } from "./member.js";
 import { ReceivePath } from "./receive-path.js";
-import { SendQueue } from "./send-queue.js";
+import { MSGPACK_PIECE } from "./codec/msgpack.js";
+import { SendQueue, type Admission } from "./send-queue.js";
+import { BufferReport } from "./buffer-report.js";
 import type { TabRecord } from "./tab.js";
 
 /** Which members get `data`: undecided ones do until their tab says whether anyone listens. */
@@ -36,11 +38,17 @@ export class Connection extends Link {
   private readonly queue: SendQueue;
   private readonly incoming: ReceivePath;
   private readonly listening = new Map<MemberId, Listening>();
+  private readonly buffer: BufferReport;
 
   constructor(owner: LinkOwner, seed: ConnectionSeed) {
     super(owner, seed, "negotiating");
     ({ label: this.label, serialization: this.serialization, reliable: this.reliable } = seed);
-    this.codec = codecFor(seed.serialization);
+    this.codec = codecFor(seed.serialization, seed.limits);
+    this.buffer = new BufferReport(
+      seed.ref,
+      () => this.queue.queued,
+      () => (this.state === "closed" ? [] : this.members()),
+    );
     this.queue = new SendQueue({
       ref: seed.ref,
       host: seed.host,
@@ -48,6 +56,7 @@ export class Connection extends Link {
       admit: (encoded, from) => this.admit(encoded, from.member),
       reportError: (member, error) => this.tell(member, error),
       closeNow: () => this.close(),
+      queueChanged: () => this.buffer.soon(),
     });
     this.incoming = new ReceivePath(this.codec, seed.limits, seed.remoteId, {
       deliver: (value) => this.deliver(value),
@@ -73,6 +82,7 @@ export class Connection extends Link {
   override removeMember(member: MemberId): void {
     super.removeMember(member);
     this.listening.delete(member);
+    this.buffer.forget(member);
   }
 
   setListening(member: MemberId, on: boolean): void {
@@ -81,6 +91,7 @@ export class Connection extends Link {
 
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
   send(member: Member, value: unknown, sendId: number): void {
+    this.buffer.took(member.id);
     if (this.state !== "open") {
       const text = "Connection is not open. You should listen for the `open` event before sending messages.";
       return this.tell(member, wireError("not-open-yet", text));
@@ -135,9 +146,11 @@ export class Connection extends Link {
 
   /**
    * Whether an encoded message can go: binary chunks anything; json above the chunk size reaches only
-   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole.
+   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole; MsgPack
+   * is a stream, cut into 32 KiB pieces as peerjs's StreamConnection does.
    */
-  private admit(encoded: Uint8Array, member: Member): "whole" | "chunked" | "refused" {
+  private admit(encoded: Uint8Array, member: Member): Admission {
+    if (this.serialization === "MsgPack") return encoded.byteLength <= MSGPACK_PIECE ? "whole" : "split";
     if (encoded.byteLength <= CHUNK_SIZE || this.serialization === "raw") return "whole";
     if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
     const error = wireError(

@@ -29,6 +29,8 @@ const request = { member: isString, ref: isRef } as const;
 /** Keyed by tag and by field: a new tag or field does not compile until it has its check. */
 const SPECS: { readonly [K in Tag]: Spec<FrameOf<K>> } = {
   visibility: { visible: isBoolean },
+  pong: {},
+  bye: {},
   send: { ...request, value: anything, sendId: Number.isInteger },
   close: { ...request, flush: isBoolean },
   subscribe: { ...request, on: isBoolean },

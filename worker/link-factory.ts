@@ -55,7 +55,9 @@ export function acceptOffer(ctx: LinkContext, src: string, payload: OfferPayload
     }
     const host = ctx.pickHost();
     if (!host) return undefined;
-    const settings = { connectionId, metadata, serialization, label: payload.label ?? connectionId, reliable: payload.reliable ?? false };
+    // peerjs's StreamConnection (MsgPack) is reliable whatever the offer says.
+    const reliable = serialization === "MsgPack" || (payload.reliable ?? false);
+    const settings = { connectionId, metadata, serialization, label: payload.label ?? connectionId, reliable };
     link = newConnection(ctx, src, settings, "answerer", host);
   }
   link.remoteIsSharedpeer = payload.sharedpeer !== undefined;

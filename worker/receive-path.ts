@@ -2,7 +2,7 @@ import type { TransferProgress } from "../contract/tab-frames.js";
 import { errorText } from "../contract/error-text.js";
 import { CHUNK_SIZE } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
-import type { Codec } from "./codec/serialization.js";
+import type { Codec, Decoded, DecodedFrame } from "./codec/serialization.js";
 
 /** Receive progress is reported every this many chunks (about 1 MiB). */
 const RECEIVE_PROGRESS_EVERY = 64;
@@ -26,6 +26,8 @@ export class ReceivePath {
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
   private chunkTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** When the last channel message arrived: a stream value that gets nothing for the chunk timeout is stalled. */
+  private lastReceivedAt = 0;
 
   constructor(
     private readonly codec: Codec,
@@ -39,9 +41,23 @@ export class ReceivePath {
   /** One channel message: text, or binary (a view into a batch of received messages). */
   received(data: Uint8Array | string): void {
     if (this.stopped) return;
+    this.lastReceivedAt = performance.now();
+    let frame: Decoded;
+    try {
+      frame = this.codec.decode(data);
+    } catch (cause) {
+      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+    }
+    if (frame.kind !== "many") return this.take(frame);
+    for (const one of frame.frames) this.take(one);
+    if (this.codec.unfinished?.()) this.watchChunks();
+  }
+
+  /** One decoded frame: data is delivered, a chunk reassembled, a close closes. */
+  private take(frame: DecodedFrame): void {
+    if (this.stopped) return;
     let value: unknown;
     try {
-      const frame = this.codec.decode(data);
       if (frame.kind === "close") return this.sink.closed();
       if (frame.kind === "data") value = frame.value;
       else {
@@ -60,6 +76,7 @@ export class ReceivePath {
   stop(): void {
     this.stopped = true;
     this.reassembler.clear();
+    this.codec.clear?.();
     clearTimeout(this.chunkTimer);
   }
 
@@ -73,12 +90,17 @@ export class ReceivePath {
     if (this.chunkTimer !== undefined) return;
     this.chunkTimer = setTimeout(() => {
       this.chunkTimer = undefined;
-      const expired = this.reassembler.expire(performance.now());
-      if (expired.length > 0) {
+      const now = performance.now();
+      const expired = this.reassembler.expire(now);
+      // A stream codec (MsgPack) holding part of a value: stalled once nothing arrived for the timeout.
+      const stalled = this.codec.unfinished?.() === true;
+      if (stalled && now - this.lastReceivedAt >= this.limits.idleTimeout) {
+        this.sink.broken(`A value from ${this.remoteId} stopped arriving: no data for ${this.limits.idleTimeout} ms.`);
+      } else if (expired.length > 0) {
         this.sink.broken(
           `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`,
         );
-      } else if (this.reassembler.size > 0) {
+      } else if (this.reassembler.size > 0 || stalled) {
         this.watchChunks();
       }
     }, this.limits.idleTimeout / 2);
