@@ -10,6 +10,7 @@ import { codecFor, type Codec } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import { SendQueue } from "./send-queue.js";
 import type { TabRecord } from "./tab.js";
+import type { Clock, Timer } from "./platform.js";
 
 /**
  * A remote that vanishes without a word (its browser killed, its network gone) never closes the
@@ -26,6 +27,7 @@ export type Role = "offerer" | "answerer";
 /** What a connection or call needs from its peer: signalling and bookkeeping. */
 export interface ConnectionOwner {
   readonly members: ReadonlyMap<MemberId, Member>;
+  readonly clock: Clock;
   signal(message: ClientMessage): void;
   forget(link: { readonly ref: ConnRef }): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
@@ -48,9 +50,9 @@ export class Connection {
   private readonly listening = new Map<MemberId, Listening>();
   private readonly reassembler: Reassembler;
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
-  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  private chunkTimer: Timer | undefined;
   /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
-  private lostTimer: ReturnType<typeof setTimeout> | undefined;
+  private lostTimer: Timer | undefined;
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -196,8 +198,8 @@ export class Connection {
     this.state = "closed";
     this.queue.clear();
     this.reassembler.clear();
-    clearTimeout(this.chunkTimer);
-    clearTimeout(this.lostTimer);
+    this.owner.clock.clearTimeout(this.chunkTimer);
+    this.owner.clock.clearTimeout(this.lostTimer);
     this.host.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
       if (error) member.post(this.errorFrame(member.id, error));
@@ -222,10 +224,10 @@ export class Connection {
   private iceStateChanged(state: RTCIceConnectionState): void {
     for (const member of this.members()) member.post({ t: "conn-ice-state", member: member.id, ref: this.ref, state });
     if (state !== "disconnected") {
-      clearTimeout(this.lostTimer);
+      this.owner.clock.clearTimeout(this.lostTimer);
       this.lostTimer = undefined;
     } else if (this.lostTimer === undefined) {
-      this.lostTimer = setTimeout(() => {
+      this.lostTimer = this.owner.clock.setTimeout(() => {
         this.lostTimer = undefined;
         this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
       }, LOST_AFTER_MS);
@@ -257,7 +259,7 @@ export class Connection {
       if (frame.kind === "close") return this.close();
       if (frame.kind === "chunk") {
         const { messageId, total } = frame.chunk;
-        const whole = this.reassembler.add(frame.chunk, performance.now());
+        const whole = this.reassembler.add(frame.chunk, this.owner.clock.now());
         if (!whole) {
           this.watchChunks();
           const so = this.reassembler.progressOf(messageId);
@@ -277,9 +279,9 @@ export class Connection {
 
   private watchChunks(): void {
     if (this.chunkTimer !== undefined) return;
-    this.chunkTimer = setTimeout(() => {
+    this.chunkTimer = this.owner.clock.setTimeout(() => {
       this.chunkTimer = undefined;
-      const expired = this.reassembler.expire(performance.now());
+      const expired = this.reassembler.expire(this.owner.clock.now());
       if (expired.length > 0) {
         this.fail(
           "connection-closed",

@@ -10,6 +10,7 @@ import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
 import { assertConnect, assertSettings } from "./call-check.js";
+import type { Platform } from "./platform.js";
 import { expose, type Endpoint } from "comlink";
 
 /**
@@ -26,7 +27,10 @@ export class Hub implements PeerRegistry {
   private readonly controls = new Set<Endpoint>();
   private nextRef = 1;
 
-  constructor(readonly mode: WorkerMode) {}
+  constructor(
+    readonly mode: WorkerMode,
+    readonly platform: Platform,
+  ) {}
 
   /** A tab (or the page, inline) connected: it gets the control API on `endpoint`. */
   accept(endpoint: Endpoint): void {
@@ -111,7 +115,7 @@ export class Hub implements PeerRegistry {
 
   private registerTab(id: TabId, port: MessagePort, lock: string, visible: boolean, control: Endpoint): void {
     if (this.tabs.has(id)) throw new TypeError(`tab ${id} is registered already`);
-    const tab = new TabRecord(id, port, visible, (t, frames) => this.onTabFrames(t, frames));
+    const tab = new TabRecord(id, port, visible, this.platform.clock.now(), (t, frames) => this.onTabFrames(t, frames));
     tab.control = control;
     tab.onUnclonable = (frame, error) => {
       if (frame.t === "conn-data") {
@@ -119,8 +123,7 @@ export class Hub implements PeerRegistry {
       }
     };
     this.tabs.set(id, tab);
-    // The tab holds this lock while it lives; our request is granted once it is gone (closed, crashed, navigated).
-    void navigator.locks.request(lock, () => this.tabGone(id));
+    this.platform.watchTab(lock, () => this.tabGone(id));
   }
 
   private tabGone(id: TabId): void {

@@ -7,7 +7,6 @@ import type { Batch, ToTab, ToWorker } from "../contract/tab-frames.js";
 export class TabRecord {
   readonly port: BatchedPort<ToTab, ToWorker>;
   visible: boolean;
-  readonly since = performance.now();
   /** The tab's Comlink endpoint, closed with it. */
   control: Endpoint | undefined;
   /** Frames that could not be cloned come back here; only sends carry user values. */
@@ -17,6 +16,8 @@ export class TabRecord {
     readonly id: TabId,
     port: MessagePort,
     visible: boolean,
+    /** When it arrived, on the hub's clock. */
+    readonly since: number,
     onBatch: (tab: TabRecord, frames: Batch<ToWorker>) => void,
   ) {
     this.visible = visible;
