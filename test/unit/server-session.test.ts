@@ -5,6 +5,7 @@ import { startPeerServer, type RunningPeerServer } from "../../testing/peer-serv
 import { ServerSession, type SessionListener } from "../../worker/server-session.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { nodePlatform } from "./support/node-platform.js";
+import { expectListed } from "./support/server-view.js";
 
 type Event = { kind: "opened"; id: string } | { kind: "lost" } | { kind: "offline" } | { kind: "fatal"; type: string; message: string };
 
@@ -67,7 +68,7 @@ describe("opening", () => {
     await probe.next("opened");
     expect(probe.events).toEqual([{ kind: "opened", id: "s-given" }]);
     expect(probe.session.state).toBe("open");
-    expect(server.clients()).toContain("s-given");
+    await expectListed(server, "s-given", true);
   });
 
   test("without an id: it asks the server for one over HTTP first", async () => {
