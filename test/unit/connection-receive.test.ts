@@ -1,34 +1,25 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import type { ConnRef, MemberId } from "../../contract/ids.js";
 import { CHUNK_SIZE, chunkCount, frameChunks } from "../../worker/codec/chunker.js";
 import { encodeBinaryPack } from "../../worker/codec/binarypack-encoder.js";
-import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
-import { HubHarness, type TestTab } from "./support/hub-harness.js";
+import { useHubEnv, type TestTab } from "./support/hub-harness.js";
 
 const MiB = 1024 * 1024;
-let server: RunningPeerServer;
-let harness: HubHarness;
+const env = useHubEnv();
 /** Tab `host` owns the channel; tab `other` shares the peer and sees the same connection. */
 let host: TestTab;
 let other: TestTab;
 let hostMember: MemberId;
 let otherMember: MemberId;
 let ref: ConnRef;
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterAll(() => server.stop());
 beforeEach(async () => {
-  harness = new HubHarness(server);
-  [host, other] = [await harness.openTab(), await harness.openTab()];
+  [host, other] = [await env.harness.openTab(), await env.harness.openTab()];
   const id = `rx-${Math.random().toString(36).slice(2, 8)}`;
   hostMember = await host.attach(id, { limits: { maxMessageBytes: 2 * MiB, maxPendingBytes: 4 * MiB, chunkTimeout: 4000 } });
   otherMember = await other.attach(id);
-  ref = await host.connect(hostMember, "bob");
-  host.post({ t: "rtc-channel-open", ref });
+  ref = await host.openConnection(hostMember, "bob");
   await other.next("conn-open", (f) => f.ref === ref);
 });
-afterEach(() => harness.close());
 
 /** Messages as the host's channel would report them: laid end to end in one buffer. */
 function receivedFrame(messages: Uint8Array[]) {
@@ -51,7 +42,7 @@ describe("receiving on a data connection", () => {
 
     other.post({ t: "subscribe", member: otherMember, ref, on: false });
     // The hub handles the tabs' frames in the order they reach it: settle the other tab's first.
-    await other.settle(otherMember, await other.connect(otherMember, "probe"));
+    await other.settle(otherMember);
     host.post(receivedFrame([encodeBinaryPack("three")]));
     await host.next("conn-data", (f) => f.ref === ref && f.data === "three");
     expect(other.all("conn-data", (f) => f.ref === ref).map((f) => f.data)).toEqual([{ n: 1 }, "two"]);
@@ -77,11 +68,11 @@ describe("receiving on a data connection", () => {
     const packed = encodeBinaryPack(new Uint8Array(5 * CHUNK_SIZE).buffer);
     const { bytes, sizes } = frameChunks(packed, 9, 0, 2);
     host.post({ t: "rtc-received", ref, bytes, sizes });
-    await host.settle(hostMember, await host.connect(hostMember, "probe"));
+    await host.settle(hostMember);
     // Checked every half timeout; idle for the whole timeout is too long.
-    harness.clock.advance(3999);
+    env.harness.clock.advance(3999);
     expect(other.all("conn-closed", (f) => f.ref === ref)).toEqual([]);
-    harness.clock.advance(2000);
+    env.harness.clock.advance(2000);
     const error = await other.next("conn-error", (f) => f.ref === ref);
     expect(error.error).toEqual({ type: "connection-closed", message: "Message 9 from bob stopped arriving: no chunk for 4000 ms." });
     await other.next("conn-closed", (f) => f.ref === ref);
@@ -103,8 +94,7 @@ describe("receiving on a data connection", () => {
   });
 
   test("bytes that are not BinaryPack close the connection with the decoder's reason; other connections go on", async () => {
-    const second = await host.connect(hostMember, "carol");
-    host.post({ t: "rtc-channel-open", ref: second });
+    const second = await host.openConnection(hostMember, "carol");
     host.post(receivedFrame([new Uint8Array([0xc1, 0xc1])]));
     const error = await other.next("conn-error", (f) => f.ref === ref);
     expect(error.error).toEqual({

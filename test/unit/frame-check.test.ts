@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { ToWorker } from "../../contract/tab-frames.js";
 import { checkFrame } from "../../worker/frame-check.js";
-import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
-import { HubHarness } from "./support/hub-harness.js";
+import { useHubEnv } from "./support/hub-harness.js";
 
 const ref = 7;
 const member = "tab_x-m1";
@@ -66,15 +65,10 @@ describe("frames from a tab", () => {
 });
 
 describe("the hub and a malformed frame", () => {
-  let server: RunningPeerServer;
-  beforeAll(async () => {
-    server = await startPeerServer();
-  });
-  afterAll(() => server.stop());
+  const env = useHubEnv();
 
   test("drops it with its reason in the tab's log, and goes on with the frames after it", async () => {
-    const harness = new HubHarness(server);
-    const tab = await harness.openTab();
+    const tab = await env.harness.openTab();
     const member = await tab.attach("kim", { debug: 2 });
     const ref = await tab.connect(member, "nobody");
     tab.post({ t: "send", member, ref, value: "no sendId" } as unknown as ToWorker);
@@ -86,6 +80,5 @@ describe("the hub and a malformed frame", () => {
       type: "not-open-yet",
       message: "Connection is not open. You should listen for the `open` event before sending messages.",
     });
-    harness.close();
   });
 });

@@ -1,26 +1,16 @@
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
+import { afterEach, beforeEach, expect, test } from "vitest";
 import WebSocket from "ws";
 import type { ConnRef, MemberId } from "../../contract/ids.js";
-import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
-import { HubHarness, type TestTab } from "./support/hub-harness.js";
+import { HubHarness, useHubEnv, type TestTab } from "./support/hub-harness.js";
 import { expectListed } from "./support/server-view.js";
 
-let server: RunningPeerServer;
-/** Alice's browser (two tabs share her) and Bob's, each with its own hub. */
-let alice: HubHarness;
+const env = useHubEnv();
+/** Bob's browser has a hub of its own; Alice's (two tabs share her) is the env's. */
 let bob: HubHarness;
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterAll(() => server.stop());
 beforeEach(() => {
-  alice = new HubHarness(server);
-  bob = new HubHarness(server);
+  bob = new HubHarness(env.server);
 });
-afterEach(() => {
-  alice.close();
-  bob.close();
-});
+afterEach(() => bob.close());
 
 async function openPeer(tab: TestTab, id: string): Promise<MemberId> {
   const member = await tab.attach(id);
@@ -46,7 +36,7 @@ async function connectToBob(caller: TestTab, member: MemberId, bobTab: TestTab):
 }
 
 test("a tab dies: its connections close in the other tabs and at the remote, the peer lives on", async () => {
-  const [a, b] = [await alice.openTab(), await alice.openTab()];
+  const [a, b] = [await env.harness.openTab(), await env.harness.openTab()];
   const [ma, mb] = [await openPeer(a, "alice"), await openPeer(b, "alice")];
   const c = await bob.openTab();
   const mc = await openPeer(c, "bob");
@@ -70,26 +60,26 @@ test("a tab dies: its connections close in the other tabs and at the remote, the
   // The connection B hosts was not touched on either side.
   expect(b.all("conn-closed", (f) => f.ref === fromB.mine)).toEqual([]);
   expect(c.all("conn-closed", (f) => f.ref === fromB.bobs)).toEqual([]);
-  await expectListed(server, "alice", true);
+  await expectListed(env.server, "alice", true);
 });
 
 test("the last tab of a peer dies: the peer ends and the server drops its id", async () => {
-  const a = await alice.openTab();
-  const other = await alice.openTab();
+  const a = await env.harness.openTab();
+  const other = await env.harness.openTab();
   await openPeer(a, "ivan");
   const watcher = await openPeer(other, "judy");
   a.die();
   expect(await other.api.stats(watcher)).toMatchObject({ peers: 1, tabs: 1, members: 1, sockets: 1 });
-  await expectListed(server, "ivan", false);
-  await expectListed(server, "judy", true);
+  await expectListed(env.server, "ivan", false);
+  await expectListed(env.server, "judy", true);
 });
 
 test("a remote that cannot tell connections apart gets one LEAVE, once the dead tabs' last connection to it is gone", async () => {
-  const [a, b] = [await alice.openTab(), await alice.openTab()];
+  const [a, b] = [await env.harness.openTab(), await env.harness.openTab()];
   const [ma, mb] = [await openPeer(a, "alice"), await openPeer(b, "alice")];
   // Bob here speaks only the PeerServer protocol, as a peerjs 1.5.5 client: LEAVE ends all of alice's connections.
   const frames: { type: string; src?: string; dst?: string; payload?: unknown }[] = [];
-  const socket = new WebSocket(`ws://127.0.0.1:${server.port}/peerjs?key=peerjs&id=bob&token=bobs-token`);
+  const socket = new WebSocket(`ws://127.0.0.1:${env.server.port}/peerjs?key=peerjs&id=bob&token=bobs-token`);
   socket.on("message", (data) => frames.push(JSON.parse(String(data)) as (typeof frames)[number]));
   await new Promise((resolve) => socket.once("open", resolve));
   const fromA = await a.connect(ma, "bob");

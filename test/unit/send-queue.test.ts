@@ -1,41 +1,24 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import type { ConnRef, MemberId } from "../../contract/ids.js";
 import type { WireSerialization } from "../../contract/options.js";
 import { CHUNK_SIZE } from "../../worker/codec/chunker.js";
 import { Reassembler } from "../../worker/codec/reassembler.js";
 import { codecFor } from "../../worker/codec/serialization.js";
-import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
-import { HubHarness, type TestTab } from "./support/hub-harness.js";
+import { useHubEnv, type TestTab } from "./support/hub-harness.js";
 
 const MiB = 1024 * 1024;
 
-let server: RunningPeerServer;
-let harness: HubHarness;
+const env = useHubEnv();
 let tab: TestTab;
 let member: MemberId;
-/** A connection that never opens: a send on it comes back as an error, behind everything before it. */
-let probe: ConnRef;
-beforeAll(async () => {
-  server = await startPeerServer();
-});
-afterAll(() => server.stop());
 beforeEach(async () => {
-  harness = new HubHarness(server);
-  tab = await harness.openTab();
+  tab = await env.harness.openTab();
   member = await tab.attach(`sq-${Math.random().toString(36).slice(2, 8)}`);
-  probe = await tab.connect(member, "probe-target");
 });
-afterEach(() => harness.close());
 
 /** An open connection whose channel is this test tab, playing the RTC host. */
-async function openConnection(serialization: WireSerialization): Promise<ConnRef> {
-  const ref = await tab.connect(member, "nobody", { serialization });
-  tab.post({ t: "rtc-channel-open", ref });
-  await tab.next("conn-open", (f) => f.ref === ref);
-  return ref;
-}
-
-const settle = () => tab.settle(member, probe);
+const openConnection = (serialization: WireSerialization) => tab.openConnection(member, "nobody", { serialization });
+const settle = () => tab.settle(member);
 const sends = (ref: ConnRef) => tab.all("rtc-send", (f) => f.ref === ref);
 const bytesPosted = (ref: ConnRef) => sends(ref).reduce((sum, f) => sum + f.bytes.byteLength, 0);
 

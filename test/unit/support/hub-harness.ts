@@ -10,6 +10,8 @@ import { resolveSettings } from "../../../src/options.js";
 import type { RunningPeerServer } from "../../../testing/peer-server.js";
 import { FakeClock } from "./fake-clock.js";
 import { nodePlatform, type NodePlatform } from "./node-platform.js";
+import { startPeerServer } from "../../../testing/peer-server.js";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 
 /** How long a test waits for a frame before it fails with what did arrive. */
 const FRAME_WAIT_MS = 3000;
@@ -29,6 +31,7 @@ export class TestTab {
   private readonly waiters = new Set<() => void>();
   private readonly port: BatchedPort<ToWorker, ToTab>;
   private nextMember = 1;
+  private readonly probes = new Map<MemberId, ConnRef>();
 
   private constructor(
     readonly id: TabId,
@@ -122,14 +125,29 @@ export class TestTab {
     });
   }
 
+  /** A connection whose channel this tab plays, reported open. */
+  async openConnection(member: MemberId, remoteId: string, overrides: Partial<ConnectSettings> = {}): Promise<ConnRef> {
+    const ref = await this.connect(member, remoteId, overrides);
+    this.post({ t: "rtc-channel-open", ref });
+    await this.next("conn-open", (f) => f.ref === ref && f.member === member);
+    return ref;
+  }
+
   /**
    * Resolves once the hub has handled every frame this tab posted so far and the tab has received
-   * every frame the hub posted in response: a probe rides the same port both ways, behind them.
+   * every frame the hub posted in response: a probe rides the same port both ways, behind them (a
+   * send on a connection that never opens, which comes back as an error).
    */
-  async settle(member: MemberId, probe: ConnRef): Promise<void> {
-    const before = this.all("conn-error", (f) => f.ref === probe).length;
-    this.post({ t: "send", member, ref: probe, value: null, sendId: -1 });
-    await this.next("conn-error", (f) => f.ref === probe && this.all("conn-error", (g) => g.ref === probe).length > before);
+  async settle(member: MemberId): Promise<void> {
+    let probe = this.probes.get(member);
+    if (probe === undefined) {
+      probe = await this.connect(member, "settle-probe");
+      this.probes.set(member, probe);
+    }
+    const ref = probe;
+    const before = this.all("conn-error", (f) => f.ref === ref).length;
+    this.post({ t: "send", member, ref, value: null, sendId: -1 });
+    await this.next("conn-error", (f) => f.ref === ref && this.all("conn-error", (g) => g.ref === ref).length > before);
   }
 
   close(): void {
@@ -181,4 +199,35 @@ export class HubHarness {
     }
     for (const control of this.controls) control.close();
   }
+}
+
+/**
+ * Hooks for a test file: one real PeerServer for the file, a fresh hub for each test.
+ *
+ * @example
+ * const env = useHubEnv();
+ * test("…", async () => { const tab = await env.harness.openTab(); });
+ */
+export function useHubEnv(): { readonly server: RunningPeerServer; readonly harness: HubHarness } {
+  let server: RunningPeerServer | undefined;
+  let harness: HubHarness | undefined;
+  beforeAll(async () => {
+    server = await startPeerServer();
+  });
+  afterAll(() => server?.stop());
+  beforeEach(() => {
+    harness = new HubHarness(env.server);
+  });
+  afterEach(() => harness?.close());
+  const env = {
+    get server(): RunningPeerServer {
+      if (!server) throw new Error("the PeerServer starts in beforeAll");
+      return server;
+    },
+    get harness(): HubHarness {
+      if (!harness) throw new Error("the hub starts in beforeEach");
+      return harness;
+    },
+  };
+  return env;
 }
