@@ -78,7 +78,7 @@ export function browserPlatform(): Platform {
         },
       };
     },
-    // Called on the global, not detached from it: a bare `fetch` reference throws "Illegal invocation".
+    // Wrapped: the global itself, called as `platform.fetch(…)`, would throw "Illegal invocation" (wrong `this`).
     fetch: (url, init) => fetch(url, init),
     // The tab holds this lock while it lives; our request is granted once it is gone.
     watchTab: (lock, onGone) => void navigator.locks.request(lock, () => onGone()),
