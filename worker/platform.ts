@@ -43,7 +43,7 @@ export interface PlatformSocket {
 export const SOCKET_CONNECTING = 0;
 export const SOCKET_OPEN = 1;
 
-/** The global's timer handles are numbers in a browser; the cast only widens them back. */
+/** The global clearTimeout takes its own handle type; every Timer it gets here came from the global setTimeout. */
 type GlobalTimer = Parameters<typeof globalThis.clearTimeout>[0];
 
 /**
