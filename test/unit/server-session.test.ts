@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { PeerSettings } from "../../contract/options.js";
 import { resolveSettings } from "../../src/options.js";
@@ -112,10 +113,14 @@ describe("opening", () => {
 });
 
 describe("no server", () => {
-  let gone: RunningPeerServer;
+  /** A loopback port nothing listens on: one the system just handed out and took back. */
+  const gone = { port: 0 };
   beforeAll(async () => {
-    gone = await startPeerServer();
-    await gone.stop();
+    const listener = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => listener.once("listening", resolve));
+    const address = listener.address();
+    gone.port = typeof address === "object" && address ? address.port : 0;
+    await new Promise((resolve) => listener.close(resolve));
   });
 
   test("with an id: server-error naming where it looked", async () => {
