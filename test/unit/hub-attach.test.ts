@@ -108,8 +108,8 @@ describe("control calls with bad arguments are refused with a TypeError that say
     await expect(tab.api.connect(member, "", ok)).rejects.toThrow(
       expect.objectContaining({ name: "TypeError", message: "sharedpeer worker: the remote id is not a non-empty string" }),
     );
-    await expect(tab.api.connect(member, "bob", { ...ok, serialization: "msgpack" as "binary" })).rejects.toThrow(
-      expect.objectContaining({ name: "TypeError", message: "sharedpeer worker: serialization is not binary, json or raw" }),
+    await expect(tab.api.connect(member, "bob", { ...ok, serialization: "protobuf" as "binary" })).rejects.toThrow(
+      expect.objectContaining({ name: "TypeError", message: "sharedpeer worker: serialization is not binary, json, raw or MsgPack" }),
     );
   });
 

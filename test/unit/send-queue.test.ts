@@ -32,11 +32,13 @@ function received(ref: ConnRef, serialization: WireSerialization): unknown[] {
     for (const size of frame.sizes) {
       const read = codec.decode(new Uint8Array(frame.bytes, at, size));
       at += size;
-      if (read.kind === "data") out.push(read.value);
-      else if (read.kind === "close") out.push("<close>");
-      else {
-        const whole = reassembler.add(read.chunk, 0);
-        if (whole) out.push(codecFor(serialization).decodeAssembled(whole));
+      for (const one of read.kind === "many" ? read.frames : [read]) {
+        if (one.kind === "data") out.push(one.value);
+        else if (one.kind === "close") out.push("<close>");
+        else {
+          const whole = reassembler.add(one.chunk, 0);
+          if (whole) out.push(codec.decodeAssembled(whole));
+        }
       }
     }
   }
