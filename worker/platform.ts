@@ -1,3 +1,5 @@
+import { watchTab, type TabWatch } from "./liveness.js";
+
 /**
  * What the hub takes from its environment: time, the signalling socket, HTTP, and tab liveness.
  * The worker entry and the inline hub pass `browserPlatform()`; unit tests in Node pass their own
@@ -8,8 +10,11 @@ export interface Platform {
   /** Opens a WebSocket to `url`; its events arrive through `events`. */
   openSocket(url: string, events: SocketEvents): PlatformSocket;
   readonly fetch: (url: string, init: { readonly referrerPolicy: ReferrerPolicy }) => Promise<Response>;
-  /** Calls `onGone` once the tab holding the lock `lock` is gone (closed, crashed, navigated). */
-  watchTab(lock: string, onGone: () => void): void;
+  /**
+   * Calls `onGone` once the tab is gone (closed, crashed, navigated): through the Web Lock `lock` it
+   * holds, or (null, no Web Locks) by a heartbeat: `ping` it, and count it gone when it stays silent.
+   */
+  watchTab(lock: string | null, ping: () => void, onGone: () => void): TabWatch;
 }
 
 /** A pending timer; only the clock that made it can cancel it. */
@@ -47,7 +52,7 @@ export const SOCKET_OPEN = 1;
 type GlobalTimer = Parameters<typeof globalThis.clearTimeout>[0];
 
 /**
- * The browser's own: timers, `WebSocket`, `fetch`, and the tab's Web Lock.
+ * The browser's own: timers, `WebSocket`, `fetch`, and the tab's Web Lock or heartbeat.
  *
  * @example
  * new Hub("shared", browserPlatform());
@@ -80,7 +85,6 @@ export function browserPlatform(): Platform {
     },
     // Wrapped: the global itself, called as `platform.fetch(…)`, would throw "Illegal invocation" (wrong `this`).
     fetch: (url, init) => fetch(url, init),
-    // The tab holds this lock while it lives; our request is granted once it is gone.
-    watchTab: (lock, onGone) => void navigator.locks.request(lock, () => onGone()),
+    watchTab,
   };
 }

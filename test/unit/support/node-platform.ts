@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import type { TabWatch } from "../../../worker/liveness.js";
 import type { Clock, Platform, PlatformSocket, SocketEvents } from "../../../worker/platform.js";
 
 /**
@@ -8,8 +9,10 @@ import type { Clock, Platform, PlatformSocket, SocketEvents } from "../../../wor
 export class TabLiveness {
   private readonly watches = new Map<string, () => void>();
 
-  watch(lock: string, onGone: () => void): void {
+  watch(lock: string | null, onGone: () => void): TabWatch {
+    if (lock === null) throw new Error("test tabs hold a lock");
     this.watches.set(lock, onGone);
+    return { heard: () => {}, stop: () => this.watches.delete(lock) };
   }
 
   /** The tab holding `lock` is gone. */
@@ -58,7 +61,7 @@ export function nodePlatform(clock: Clock): NodePlatform {
     clock,
     openSocket: openWs,
     fetch: (url, init) => fetch(url, init),
-    watchTab: (lock, onGone) => liveness.watch(lock, onGone),
+    watchTab: (lock, _ping, onGone) => liveness.watch(lock, onGone),
     liveness,
   };
 }
