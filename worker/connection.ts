@@ -58,7 +58,7 @@ export class Connection extends Link {
       closeNow: () => this.close(),
       queueChanged: () => this.buffer.soon(),
     });
-    this.incoming = new ReceivePath(this.codec, seed.limits, seed.remoteId, {
+    this.incoming = new ReceivePath(this.codec, seed.limits, seed.remoteId, owner.clock, {
       deliver: (value) => this.deliver(value),
       progress: (progress) => {
         for (const member of this.listeners()) member.post({ t: "conn-progress", member: member.id, ref: this.ref, progress });

@@ -4,6 +4,7 @@ import { SHAREDPEER_WIRE_VERSION, type AnswerPayload, type ClientMessage, type O
 import type { RtcReport, ToTab } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import type { Member } from "./member.js";
+import type { Clock, Timer } from "./platform.js";
 import type { TabRecord } from "./tab.js";
 
 /**
@@ -22,6 +23,7 @@ export type Role = "offerer" | "answerer";
 /** What a link needs from its peer: signalling and bookkeeping. */
 export interface LinkOwner {
   readonly members: ReadonlyMap<MemberId, Member>;
+  readonly clock: Clock;
   signal(message: ClientMessage): void;
   forget(link: { readonly ref: ConnRef }): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
@@ -61,7 +63,7 @@ export abstract class Link {
   /** Candidates that arrive before there is a host: handed to it once there is one. */
   private readonly early: RTCIceCandidateInit[] = [];
   /** Runs while ICE is `disconnected`; closes the link unless ICE comes back first. */
-  private lostTimer: ReturnType<typeof setTimeout> | undefined;
+  private lostTimer: Timer | undefined;
 
   constructor(
     protected readonly owner: LinkOwner,
@@ -133,7 +135,7 @@ export abstract class Link {
     if (this.state === "closed") return;
     const was = this.state;
     this.state = "closed";
-    clearTimeout(this.lostTimer);
+    this.owner.clock.clearTimeout(this.lostTimer);
     this.ended?.(was);
     this.host?.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
@@ -211,10 +213,10 @@ export abstract class Link {
   private iceStateChanged(state: RTCIceConnectionState): void {
     this.broadcast((member) => ({ t: "conn-ice-state", member, ref: this.ref, state }));
     if (state !== "disconnected") {
-      clearTimeout(this.lostTimer);
+      this.owner.clock.clearTimeout(this.lostTimer);
       this.lostTimer = undefined;
     } else if (this.lostTimer === undefined) {
-      this.lostTimer = setTimeout(() => {
+      this.lostTimer = this.owner.clock.setTimeout(() => {
         this.lostTimer = undefined;
         this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
       }, LOST_AFTER_MS);

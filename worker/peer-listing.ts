@@ -1,10 +1,11 @@
 import { wireError } from "../contract/errors.js";
 import type { PeerSettings } from "../contract/options.js";
+import type { Platform } from "./platform.js";
 import { peersUrl } from "./server-url.js";
 
 /** `listAllPeers`: the ids the PeerServer lists (it must run with `allow_discovery`). */
-export async function listPeers(settings: PeerSettings): Promise<string[]> {
-  const response = await fetch(peersUrl(settings), { referrerPolicy: settings.referrerPolicy });
+export async function listPeers(platform: Pick<Platform, "fetch">, settings: PeerSettings): Promise<string[]> {
+  const response = await platform.fetch(peersUrl(settings), { referrerPolicy: settings.referrerPolicy });
   if (response.status === 401) {
     throw wireError("server-error", "The PeerServer does not allow listing peers; start it with allow_discovery.");
   }

@@ -3,6 +3,7 @@ import { errorText } from "../contract/error-text.js";
 import { CHUNK_SIZE } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import type { Codec, Decoded, DecodedFrame } from "./codec/serialization.js";
+import type { Clock, Timer } from "./platform.js";
 
 /** Receive progress is reported every this many chunks (about 1 MiB). */
 const RECEIVE_PROGRESS_EVERY = 64;
@@ -24,7 +25,7 @@ export interface ReceiveSink {
 export class ReceivePath {
   private readonly reassembler: Reassembler;
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
-  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  private chunkTimer: Timer | undefined;
   private stopped = false;
   /** When the last channel message arrived: a stream value that gets nothing for the chunk timeout is stalled. */
   private lastReceivedAt = 0;
@@ -33,6 +34,7 @@ export class ReceivePath {
     private readonly codec: Codec,
     private readonly limits: ReassemblyLimits,
     private readonly remoteId: string,
+    private readonly clock: Clock,
     private readonly sink: ReceiveSink,
   ) {
     this.reassembler = new Reassembler(limits);
@@ -41,7 +43,7 @@ export class ReceivePath {
   /** One channel message: text, or binary (a view into a batch of received messages). */
   received(data: Uint8Array | string): void {
     if (this.stopped) return;
-    this.lastReceivedAt = performance.now();
+    this.lastReceivedAt = this.clock.now();
     let frame: Decoded;
     try {
       frame = this.codec.decode(data);
@@ -61,7 +63,7 @@ export class ReceivePath {
       if (frame.kind === "close") return this.sink.closed();
       if (frame.kind === "data") value = frame.value;
       else {
-        const whole = this.reassembler.add(frame.chunk, performance.now());
+        const whole = this.reassembler.add(frame.chunk, this.clock.now());
         const { messageId, total } = frame.chunk;
         if (!whole) return this.unfinished(messageId, total);
         this.report(messageId, whole.byteLength, whole.byteLength, true);
@@ -77,7 +79,7 @@ export class ReceivePath {
     this.stopped = true;
     this.reassembler.clear();
     this.codec.clear?.();
-    clearTimeout(this.chunkTimer);
+    this.clock.clearTimeout(this.chunkTimer);
   }
 
   private unfinished(messageId: number, total: number): void {
@@ -88,9 +90,9 @@ export class ReceivePath {
 
   private watchChunks(): void {
     if (this.chunkTimer !== undefined) return;
-    this.chunkTimer = setTimeout(() => {
+    this.chunkTimer = this.clock.setTimeout(() => {
       this.chunkTimer = undefined;
-      const now = performance.now();
+      const now = this.clock.now();
       const expired = this.reassembler.expire(now);
       // A stream codec (MsgPack) holding part of a value: stalled once nothing arrived for the timeout.
       const stalled = this.codec.unfinished?.() === true;

@@ -11,11 +11,13 @@ import { listPeers } from "./peer-listing.js";
 import { ServerSession } from "./server-session.js";
 import { relay, type RelayTarget } from "./signalling-relay.js";
 import type { TabRecord } from "./tab.js";
+import type { Clock, Platform } from "./platform.js";
 
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
 /** What a peer needs from the hub. */
 export interface PeerRegistry {
+  readonly platform: Platform;
   newRef(): ConnRef;
   addConnection(link: PeerLink): void;
   removeConnection(ref: ConnRef): void;
@@ -31,6 +33,7 @@ export class SharedPeer implements LinkContext, RelayTarget {
   readonly connections = new Map<ConnRef, PeerLink>();
   private readonly session: ServerSession;
   private destroyed = false;
+  readonly clock: Clock;
 
   constructor(
     private readonly registry: PeerRegistry,
@@ -39,7 +42,8 @@ export class SharedPeer implements LinkContext, RelayTarget {
     /** Set for shared peers: the registry key other tabs find it by. */
     readonly shareKey: string | undefined,
   ) {
-    this.session = new ServerSession(settings, id, {
+    this.clock = registry.platform.clock;
+    this.session = new ServerSession(registry.platform, settings, id, {
       opened: (openId) => {
         this.log(3, `open as ${openId}`);
         this.broadcast((member) => ({ t: "peer-open", member, id: openId }));
@@ -142,7 +146,7 @@ export class SharedPeer implements LinkContext, RelayTarget {
   }
 
   listAllPeers(): Promise<string[]> {
-    return listPeers(this.settings);
+    return listPeers(this.registry.platform, this.settings);
   }
 
   // LinkContext
