@@ -221,7 +221,8 @@ export abstract class Link {
         this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
       }, LOST_AFTER_MS);
     }
-    if (state === "failed") this.fail("negotiation-failed", `Negotiation of the ${this.noun} with ${this.remoteId} failed.`);
-    else if (state === "closed") this.fail("connection-closed", `The ${this.noun} with ${this.remoteId} closed.`);
+    if (state === "failed") this.fail("negotiation-failed", `Negotiation of ${this.noun} to ${this.remoteId} failed.`);
+    else if (state === "closed")
+      this.fail("connection-closed", `${this.noun === "call" ? "Call" : "Connection"} to ${this.remoteId} closed.`);
   }
 }
