@@ -92,7 +92,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
 
   /** `Events` is generic here; every connection has the base events. */
   private emitter(): EventEmitter<BaseEvents> {
-    return this as unknown as EventEmitter<BaseEvents>;
+    return this;
   }
 
   /** Frees what a subclass holds in this tab, as the connection ends. */

@@ -29,7 +29,7 @@ export class ConnectionList {
     const placed = this.placing.get(connectionId);
     this.placing.delete(connectionId);
     const placedHere = placed instanceof kind;
-    const conn = placedHere ? (placed as C) : make();
+    const conn = placedHere ? placed : make();
     if (!placedHere) this.add(conn);
     this.byRef.set(ref, conn);
     return { conn, placedHere };

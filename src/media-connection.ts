@@ -3,7 +3,7 @@ import type { ConnectionEvent } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { BaseConnection } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
-import { PeerError } from "./peer-error.js";
+import { PeerError, toPeerError } from "./peer-error.js";
 import type { SdpTransform } from "./rtc-host.js";
 import type { WorkerLink } from "./worker-link.js";
 
@@ -81,7 +81,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
     this.localStream = stream;
     this[connectionInternals].provide(this.link, stream, options.sdpTransform);
-    void this.link.api.answer(this.member, this.ref);
+    this.link.api.answer(this.member, this.ref).catch((e: unknown) => this.emit("error", toPeerError(e, "webrtc")));
   }
 
   /** Hangs up for every tab and the remote (or rejects a call nobody answered). */

@@ -191,7 +191,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.state = "disconnected";
     this.currentId = null;
     this.emit("disconnected", id);
-    void this.ready.then((link) => link?.api.disconnect(this.member));
+    this.ready.then((link) => link?.api.disconnect(this.member)).catch((e: unknown) => this.emit("error", toPeerError(e, "network")));
   }
 
   /** Reconnects the shared socket with the same id and token. */
@@ -206,7 +206,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = "connecting";
-    void this.ready.then((link) => link?.api.reconnect(this.member));
+    this.ready.then((link) => link?.api.reconnect(this.member)).catch((e: unknown) => this.emit("error", toPeerError(e, "network")));
   }
 
   /**
@@ -215,10 +215,13 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   destroy(): void {
     if (this.state === "destroyed") return;
-    void this.ready.then((link) => {
-      link?.removeMember(this.member);
-      return link?.api.detach(this.member);
-    });
+    // `close` has fired by the time this settles: a failure is only worth a log line.
+    this.ready
+      .then((link) => {
+        link?.removeMember(this.member);
+        return link?.api.detach(this.member);
+      })
+      .catch((e: unknown) => this.logger.log(1, "destroy(): the worker did not detach this Peer:", e));
     this.finish();
   }
 
@@ -255,7 +258,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       if (this.state === "destroyed") return undefined;
       link.addMember(this.member, (frame) => this.onFrame(link, frame));
       const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
-      const settings = shared ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) } : this.settings;
+      const settings = shared ? { ...this.settings, token: sharedToken(this.settings, this.requestedId) } : this.settings;
       await link.api.attach(link.tabId, this.member, this.requestedId, settings);
       return link;
     } catch (error) {

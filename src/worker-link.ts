@@ -35,7 +35,10 @@ export class WorkerLink {
       (frames) => frames.forEach((f) => this.dispatch(f)),
       (frame, error) => this.unclonable(frame, error),
     );
-    this.rtc = new RtcHost((frame, t, when) => this.port.post(frame, t, when));
+    this.rtc = new RtcHost(
+      (frame, t, when) => this.port.post(frame, t, when),
+      (...args) => this.sinks.forEach((sink, member) => sink({ t: "log", member, level: 2, args })),
+    );
   }
 
   addMember(id: MemberId, sink: MemberSink): void {
@@ -174,11 +177,13 @@ function failure(worker: SharedWorker | Worker): Promise<never> {
 function holdTabLock(tabId: TabId): Promise<string> {
   const name = `sharedpeer:${tabId}`;
   if (typeof navigator === "undefined" || !navigator.locks) return Promise.resolve(name);
-  return new Promise((granted) => {
-    void navigator.locks.request(name, () => {
-      granted(name);
-      return new Promise<never>(() => {});
-    });
+  return new Promise((granted, refused) => {
+    navigator.locks
+      .request(name, () => {
+        granted(name);
+        return new Promise<never>(() => {});
+      })
+      .catch(refused);
   });
 }
 

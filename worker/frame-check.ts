@@ -30,7 +30,7 @@ const CHECKS: Record<string, Check> = {
   "rtc-channel-open": withRef(),
   "rtc-channel-closed": withRef(),
   "rtc-ice-state": withRef((f) => isString(f["state"])),
-  "rtc-received": withRef((f) => f["bytes"] instanceof ArrayBuffer && areSizes(f["sizes"], (f["bytes"] as ArrayBuffer).byteLength)),
+  "rtc-received": withRef((f) => f["bytes"] instanceof ArrayBuffer && areSizes(f["sizes"], f["bytes"].byteLength)),
   "rtc-received-text": withRef((f) => isString(f["text"])),
   "rtc-drained": withRef((f) => Number.isFinite(f["accepted"]) && Number.isFinite(f["buffered"])),
   "rtc-failed": withRef((f) => isString(f["message"])),
@@ -42,7 +42,7 @@ export function checkFrame(frame: unknown): string | undefined {
   const record = frame as Record<string, unknown>;
   const tag = record["t"];
   if (!isString(tag)) return "no tag";
-  const check = Object.hasOwn(CHECKS, tag as string) ? CHECKS[tag as string] : undefined;
+  const check = Object.hasOwn(CHECKS, tag) ? CHECKS[tag] : undefined;
   if (!check) return `unknown tag ${String(tag).slice(0, 40)}`;
   return check(record) ? undefined : `malformed ${String(tag)} frame`;
 }

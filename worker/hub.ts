@@ -120,7 +120,12 @@ export class Hub implements PeerRegistry {
     };
     this.tabs.set(id, tab);
     // The tab holds this lock while it lives; our request is granted once it is gone (closed, crashed, navigated).
-    void navigator.locks.request(lock, () => this.tabGone(id));
+    navigator.locks
+      .request(lock, () => this.tabGone(id))
+      .catch((error: unknown) => {
+        for (const member of this.members.values())
+          if (member.tab === tab) member.log(1, [`cannot watch this tab's lock: ${String(error)}`]);
+      });
   }
 
   private tabGone(id: TabId): void {

@@ -52,7 +52,7 @@ function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payl
   if (type === "CANDIDATE") {
     const candidate = payload["candidate"];
     if (!isObject(candidate)) return "CANDIDATE without candidate";
-    return { type, src, payload: { type: kind, connectionId, candidate: candidate as RTCIceCandidateInit } };
+    return { type, src, payload: { type: kind, connectionId, candidate } };
   }
   const sdp = payload["sdp"];
   if (!isObject(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;

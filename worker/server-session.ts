@@ -53,7 +53,7 @@ export class ServerSession {
 
   start(): void {
     this.state = "connecting";
-    if (this.id === null) void this.fetchId();
+    if (this.id === null) this.fetchId().catch((error: unknown) => this.listener.log(1, "fetching an id failed:", error));
     else this.openSocket();
   }
 

@@ -12,8 +12,8 @@
  *   subnormals and the odd value just below a power of two come out as the library writes them;
  * - `value.constructor` decides objects: Array, ArrayBuffer, anything with `BYTES_PER_ELEMENT`
  *   (exactly the view's bytes), Date (`toString()`), Blob, then `constructor == Object` or a
- *   constructor whose source starts with "class" (own enumerable keys, each re-checked with
- *   `obj.hasOwnProperty`); everything else throws.
+ *   constructor whose source starts with "class" (own enumerable keys, each re-checked as own when
+ *   its turn comes); everything else throws.
  * Differences: a Blob anywhere throws {@link NeedsAsync} (the caller falls back to the library's
  * asynchronous `pack`); nesting beyond {@link MAX_DEPTH} (or a cycle) throws a
  * {@link BinaryPackEncodeError} instead of overflowing the stack; and arrays/maps of any length
@@ -46,11 +46,10 @@ const ENCODE_INTO_MAX = 1 << 16;
 
 const textEncoder = new TextEncoder();
 const BlobClass: typeof Blob | undefined = typeof Blob === "function" ? Blob : undefined;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only compared with and call()ed on constructors
 const functionToString = Function.prototype.toString;
 /** `constructor.toString().startsWith("class")`, remembered per constructor (the source never changes). */
 const classConstructors = new WeakMap<object, boolean>();
-
-type Packed = Record<string, unknown> & { hasOwnProperty(key: string): boolean };
 
 class Writer {
   buf: Uint8Array;
@@ -118,20 +117,20 @@ class Writer {
     } else if (BlobClass !== undefined && value instanceof BlobClass) {
       throw new NeedsAsync();
     } else if (constructor == Object || isClass(constructor)) {
-      const object = value as Packed;
+      const object = value as Record<string, unknown>;
       const keys = Object.keys(object);
       const length = keys.length;
       this.header(length, 0x80, 0xde);
       for (let i = 0; i < length; i++) {
         const key = keys[i] as string;
         // As the library: a key no longer own (a getter deleted it) is skipped, its count stays.
-        if (object.hasOwnProperty(key)) {
+        if (Object.hasOwn(object, key)) {
           this.string(key);
           this.value(object[key], depth + 1);
         }
       }
     } else {
-      throw new BinaryPackEncodeError(`Type "${String((constructor as object).toString())}" not yet supported`);
+      throw new BinaryPackEncodeError(`Type "${String(constructor)}" not yet supported`);
     }
   }
 

@@ -136,7 +136,7 @@ function looksLikeChunk(bytes: Uint8Array): boolean {
 
 function classify(value: unknown): DecodedFrame {
   if (typeof value !== "object" || value === null || !("__peerData" in value)) return { kind: "data", value };
-  const control = (value as { __peerData: unknown }).__peerData;
+  const control = value.__peerData;
   if (!control) return { kind: "data", value };
   if (typeof control === "object" && (control as { type?: unknown }).type === "close") return { kind: "close" };
   const { n, total, data } = value as { n?: unknown; total?: unknown; data?: unknown };
