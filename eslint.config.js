@@ -31,6 +31,6 @@ export default tseslint.config(
   {
     files: ["**/*.js", "**/*.mjs"],
     extends: [js.configs.recommended],
-    languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly" } },
+    languageOptions: { globals: { console: "readonly", process: "readonly", Buffer: "readonly", URL: "readonly" } },
   },
 );

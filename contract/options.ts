@@ -1,4 +1,4 @@
-/** What a tab tells the worker about the peer it wants; resolved from the public options. */
+/** @internal What a tab tells the worker about the peer it wants; resolved from the public options. */
 export interface PeerSettings {
   readonly host: string;
   readonly port: number;
@@ -31,6 +31,7 @@ export interface ReceiveLimits {
   readonly chunkTimeout: number;
 }
 
+/** @internal */
 export const DEFAULT_RECEIVE_LIMITS: ReceiveLimits = {
   maxMessageBytes: 256 * 1024 * 1024,
   maxPendingBytes: 256 * 1024 * 1024,
@@ -56,6 +57,7 @@ export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "non
 /** What goes on the wire in OFFER.serialization. */
 export type WireSerialization = "binary" | "json" | "raw";
 
+/** @internal */
 export interface ConnectSettings {
   readonly connectionId: string;
   readonly label: string;
@@ -64,6 +66,7 @@ export interface ConnectSettings {
   readonly reliable: boolean;
 }
 
+/** @internal */
 export function toWireSerialization(name: SerializationName): WireSerialization {
   switch (name) {
     case "binary":
@@ -77,7 +80,7 @@ export function toWireSerialization(name: SerializationName): WireSerialization 
   }
 }
 
-/** The base URL of a PeerServer, the part of a peer's identity that says where it lives. */
+/** @internal The base URL of a PeerServer, the part of a peer's identity that says where it lives. */
 export function serverOrigin(s: Pick<PeerSettings, "secure" | "host" | "port" | "path">): string {
   return `${s.secure ? "https" : "http"}://${s.host}:${s.port}${s.path}`;
 }

@@ -26,6 +26,7 @@ export interface HubStats {
  */
 export type WorkerMode = "shared" | "dedicated" | "inline";
 
+/** @internal */
 export interface Hello {
   readonly version: number;
   readonly mode: WorkerMode;
@@ -34,6 +35,7 @@ export interface Hello {
 /**
  * The control plane, called by tabs through Comlink. State never comes back as a return value:
  * it arrives as events on the tab's port, so that it stays in order with everything else.
+ * @internal
  */
 export interface WorkerApi {
   hello(): Hello;

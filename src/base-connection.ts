@@ -34,11 +34,16 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
   readonly metadata: unknown;
   /** The Peer this connection belongs to; null once closed. */
   provider: Peer | null;
+  /** @internal */
   protected state: "pending" | "open" | "closed" = "pending";
+  /** @internal */
   protected link: WorkerLink | undefined;
+  /** @internal */
   protected ref: ConnRef | undefined;
+  /** @internal */
   protected readonly member: MemberId;
 
+  /** @internal Connections are made by their Peer. */
   constructor(seed: BaseSeed) {
     super();
     this.provider = seed.provider;
@@ -63,7 +68,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }
 
-  /** Events every connection handles alike; false for those the subclass handles itself. */
+  /** @internal Events every connection handles alike; false for those the subclass handles itself. */
   protected handleCommon(event: ConnectionEvent): boolean {
     switch (event.t) {
       case "conn-error":
@@ -80,6 +85,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     }
   }
 
+  /** @internal */
   protected finish(): void {
     if (this.state === "closed") return;
     const provider = this.provider;
@@ -95,6 +101,6 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this;
   }
 
-  /** Frees what a subclass holds in this tab, as the connection ends. */
+  /** @internal Frees what a subclass holds in this tab, as the connection ends. */
   protected released(): void {}
 }

@@ -7,6 +7,7 @@ export type AnyConnection = DataConnection | MediaConnection;
 /**
  * A Peer's live connections and calls: by remote id (what `peer.connections` shows), by the
  * worker's ref (where events go), and those this Peer placed that the worker does not know yet.
+ * @internal
  */
 export class ConnectionList {
   private readonly byRemote = new Map<string, AnyConnection[]>();

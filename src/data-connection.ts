@@ -40,6 +40,7 @@ export interface ConnectionSeed extends BaseSeed {
   readonly reliable: boolean;
 }
 
+/** @internal */
 export interface ConnectionInternals {
   /** The worker knows this connection now: frames can flow. */
   bind(link: WorkerLink, info: ConnectionInfo): void;
@@ -68,6 +69,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   private listening: boolean | undefined;
   private sends = 0;
 
+  /** @internal Connections are made by their Peer. */
   constructor(seed: ConnectionSeed) {
     super(seed);
     this.label = seed.label;

@@ -135,6 +135,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
   }
 
+  /** @internal */
   protected override released(): void {
     this.link?.rtc.forgetMedia(this.connectionId);
   }

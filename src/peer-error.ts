@@ -33,7 +33,7 @@ export class PeerError extends Error {
   }
 }
 
-/** A Comlink call rejected: a WireError thrown by the hub, or a transport failure. */
+/** @internal A Comlink call rejected: a WireError thrown by the hub, or a transport failure. */
 export function toPeerError(reason: unknown, fallback: PeerErrorType): PeerError {
   if (reason instanceof PeerError) return reason;
   if (isWireError(reason)) return PeerError.fromWire(reason);

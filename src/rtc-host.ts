@@ -17,7 +17,7 @@ interface Hosted {
 
 export type SdpTransform = (sdp: string) => string;
 
-/** What the tab that hosts a media call holds for it. */
+/** @internal What the tab that hosts a media call holds for it. */
 export interface LocalMedia {
   readonly stream: MediaStream | undefined;
   readonly sdpTransform: SdpTransform | undefined;
@@ -41,6 +41,7 @@ function loadAdapter(): Promise<unknown> {
 /**
  * This tab's share of WebRTC: the worker cannot create RTCPeerConnections, so the tab that hosts
  * a connection does, on the worker's request, and moves bytes between its channel and the worker.
+ * @internal
  */
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();

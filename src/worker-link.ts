@@ -8,8 +8,9 @@ import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
 import type { WorkerModeOption } from "./options.js";
 
-/** Frames for one Peer object. */
+/** @internal Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
+/** @internal */
 export type MemberSink = (frame: MemberFrame) => void;
 
 /** How long a worker may take to answer its first call before the next mode is tried. */
@@ -18,6 +19,7 @@ const HELLO_TIMEOUT_MS = 5000;
 /**
  * This tab's link to the hub: the Comlink proxy (control), the tab port (events and data, batched),
  * the RTC host, and the Web Lock that tells the hub when this tab is gone. One per tab and worker.
+ * @internal
  */
 export class WorkerLink {
   private readonly sinks = new Map<MemberId, MemberSink>();
