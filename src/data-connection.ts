@@ -73,7 +73,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   constructor(seed: ConnectionSeed) {
     super(seed);
     this.label = seed.label;
-    // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §4.2).
+    // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §3.1).
     this.serialization = seed.serialization === "binary-utf8" ? "binary" : seed.serialization;
     this.reliable = seed.reliable;
   }

@@ -114,7 +114,7 @@ const TOKEN_PREFIX = "sharedpeer:token:";
 /**
  * The token of a shared id, kept per (server, key, id) in localStorage: when the last tab reloads,
  * the worker restarts, and the server may still hold the id for the old socket; with the same token
- * the server hands the id over instead of answering "ID is taken" (protocol.md §1.9).
+ * the server hands the id over instead of answering "ID is taken" (protocol.md §1.7).
  * @internal
  */
 export function sharedToken(settings: PeerSettings, id: string): string {
@@ -130,7 +130,7 @@ export function sharedToken(settings: PeerSettings, id: string): string {
   return settings.token;
 }
 
-/** @internal The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.10). */
+/** @internal The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.8). */
 export function resolveSettings(options: PeerOptions, page: Location | undefined): PeerSettings {
   let host = options.host ?? CLOUD_HOST;
   if (host === "/") host = page?.hostname ?? "localhost";

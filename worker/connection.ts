@@ -135,7 +135,7 @@ export class Connection {
     }
   }
 
-  /** OFFER or ANSWER exactly as peerjs 1.5.5 sends them (protocol.md §2.4), plus our marker. */
+  /** OFFER or ANSWER exactly as peerjs 1.5.5 sends them (protocol.md §2.2, §2.3), plus our marker (§2.4). */
   private sendDescription(sdp: RTCSessionDescriptionInit): void {
     const { remoteId: dst, connectionId } = this;
     if (this.role === "answerer") {

@@ -92,7 +92,7 @@ export class MediaCall {
     const { remoteId: dst, connectionId } = this;
     switch (report.t) {
       case "rtc-local-description":
-        // Exactly the payloads of peerjs 1.5.5 (protocol.md §2.4, §2.5).
+        // Exactly the payloads of peerjs 1.5.5 (protocol.md §2.2, §2.3).
         if (this.role === "offerer") {
           const metadata = this.metadata === undefined ? {} : { metadata: this.metadata };
           this.owner.signal({

@@ -6,7 +6,7 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 const isString = (v: unknown): v is string => typeof v === "string";
 
 /**
- * Checks a frame from the PeerServer against the message catalogue (protocol.md §1.5).
+ * Checks a frame from the PeerServer against the message catalogue (protocol.md §1.4).
  * Returns the message, or a reason when the frame is not one we can act on.
  */
 export function parseServerMessage(frame: unknown): ServerMessage | string {

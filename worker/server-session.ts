@@ -4,7 +4,7 @@ import type { ClientMessage, ServerMessage } from "../contract/server-messages.j
 import { idUrl, socketUrl } from "./server-url.js";
 import { SignallingSocket } from "./signalling-socket.js";
 
-/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
+/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.7). */
 const REATTACH_GRACE_MS = 1000;
 /**
  * After losing the server, the session reconnects by itself, keeping its id and token: the first try

@@ -1,5 +1,5 @@
 /**
- * A synchronous BinaryPack encoder (protocol.md §3.7) whose output is byte for byte that of
+ * A synchronous BinaryPack encoder (protocol.md §3.6) whose output is byte for byte that of
  * peerjs-js-binarypack 2.1.0's `pack`, written straight into one reusable growable buffer instead of
  * the library's BufferBuilder of many small arrays.
  *
