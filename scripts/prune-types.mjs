@@ -2,23 +2,15 @@
 // published entry (src/index.d.ts) reaches through its imports. tsc writes one .d.ts per source file
 // of the program, and the program includes the worker (through the inline mode's dynamic import),
 // though no public type refers to it; `stripInternal` has removed what is marked `@internal`.
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { readdirSync, rmSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { importClosure } from "./import-closure.mjs";
 
 const root = resolve("dist/types");
 const entry = join(root, "src/index.d.ts");
 const SPECIFIER = /(?:from\s+|import\()\s*"(\.{1,2}\/[^"]+)"/g;
 
-const reached = new Set();
-const pending = [entry];
-while (pending.length > 0) {
-  const file = pending.pop();
-  if (reached.has(file)) continue;
-  reached.add(file);
-  for (const [, specifier] of readFileSync(file, "utf8").matchAll(SPECIFIER)) {
-    pending.push(resolve(dirname(file), specifier.replace(/\.js$/, ".d.ts")));
-  }
-}
+const reached = new Set(importClosure(entry, SPECIFIER, (path) => path.replace(/\.js$/, ".d.ts")));
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));

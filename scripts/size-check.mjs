@@ -4,30 +4,19 @@
 // that the main entry leaves external (comlink, eventemitter3, ...) are not counted; worker.js is
 // self-contained. Raise a budget on purpose, in the commit that needs it, never to make a run pass.
 import { readFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { gzipSync, brotliCompressSync } from "node:zlib";
+import { importClosure } from "./import-closure.mjs";
 
 const budgets = JSON.parse(readFileSync("package.json", "utf8")).sizeBudget;
-const STATIC_IMPORT = /^(?:import|export)\s[^;]*?from\s*"(\.{1,2}\/[^"]+)"|^import\s*"(\.{1,2}\/[^"]+)"/gm;
-
-/** The entry and every file it imports statically (dynamic import() is loaded later, if ever). */
-function closure(entry) {
-  const files = new Set();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop();
-    if (files.has(file)) continue;
-    files.add(file);
-    for (const [, from, bare] of readFileSync(file, "utf8").matchAll(STATIC_IMPORT)) pending.push(join(dirname(file), from ?? bare));
-  }
-  return [...files];
-}
+/** Static imports and re-exports only: a dynamic import() is loaded later, if ever. */
+const STATIC_IMPORT = /^(?:(?:import|export)\s[^;]*?from\s*|import\s*)"(\.{1,2}\/[^"]+)"/gm;
 
 const kB = (bytes) => `${(bytes / 1000).toFixed(2)} kB`;
 let failed = false;
 const summary = [];
 for (const [entry, budget] of Object.entries(budgets)) {
-  const files = closure(entry);
+  const files = importClosure(entry, STATIC_IMPORT);
   const code = Buffer.concat(files.map((file) => readFileSync(file)));
   const gzip = gzipSync(code, { level: 6 }).length;
   const brotli = brotliCompressSync(code).length;
@@ -37,7 +26,7 @@ for (const [entry, budget] of Object.entries(budgets)) {
     files.length > 1
       ? ` (with ${files
           .slice(1)
-          .map((f) => relative(dirname(entry), f))
+          .map((f) => relative(dirname(resolve(entry)), f))
           .join(", ")})`
       : "";
   console.log(
