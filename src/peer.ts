@@ -206,7 +206,13 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = "connecting";
-    this.ready.then((link) => link?.api.reconnect(this.member)).catch((e: unknown) => this.emit("error", toPeerError(e, "network")));
+    this.ready
+      .then((link) => link?.api.reconnect(this.member))
+      .catch((e: unknown) => {
+        // The worker never took the request: still disconnected, so that reconnect() can be tried again.
+        if (this.state === "connecting") this.state = "disconnected";
+        this.emit("error", toPeerError(e, "network"));
+      });
   }
 
   /**
