@@ -26,6 +26,14 @@ export interface HubStats {
  */
 export type WorkerMode = "shared" | "dedicated" | "inline";
 
+/**
+ * Where the hub runs; `auto` picks shared, else dedicated, else inline.
+ *
+ * @example
+ * new Peer("alice", { worker: "inline" }); // e.g. under a CSP that forbids workers
+ */
+export type WorkerModeOption = "auto" | WorkerMode;
+
 /** @internal */
 export interface Hello {
   readonly version: number;

@@ -9,14 +9,10 @@ import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 import type { SerializerMapping } from "./serializers.js";
 import type { CallOptions } from "./media-connection.js";
+import type { WorkerModeOption } from "../contract/worker-api.js";
 
-/**
- * Where the hub runs; `auto` picks shared, else dedicated, else inline.
- *
- * @example
- * new Peer("alice", { worker: "inline" }); // e.g. under a CSP that forbids workers
- */
-export type WorkerModeOption = "auto" | "shared" | "dedicated" | "inline";
+// Declared in contract/ so that the worker link needs nothing from this file (no import cycle).
+export type { WorkerModeOption };
 
 /**
  * Options of `new Peer(...)`: those of peerjs 1.5.5 with its defaults, plus `worker`,

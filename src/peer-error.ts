@@ -39,10 +39,15 @@ export class PeerError<T extends string = PeerErrorType> extends Error {
 
 /** @internal A Comlink call rejected: a WireError thrown by the hub, or a transport failure. */
 export function toPeerError(reason: unknown, fallback: PeerErrorType): PeerError {
-  if (reason instanceof PeerError) return reason;
+  if (isOurPeerError(reason)) return reason;
   if (isWireError(reason)) return PeerError.fromWire(reason);
   const message = reason instanceof Error ? reason.message : String(reason);
   return new PeerError(fallback, message, { cause: reason });
+}
+
+/** `instanceof` gives `PeerError<any>`: the control calls reject only with errors of our own types. */
+function isOurPeerError(value: unknown): value is PeerError {
+  return value instanceof PeerError;
 }
 
 function isWireError(value: unknown): value is WireError {

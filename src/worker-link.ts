@@ -2,11 +2,10 @@ import { transfer, wrap, type Remote } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
 import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
-import type { WorkerApi, WorkerMode } from "../contract/worker-api.js";
+import type { WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
-import type { WorkerModeOption } from "./options.js";
 
 /** @internal Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
