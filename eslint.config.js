@@ -27,6 +27,8 @@ export default tseslint.config(
         "error",
         { allow: [{ from: "file", name: "WireError", path: "contract/errors.ts" }], allowRethrowing: true },
       ],
+      // Passing on what a call rejected with (a WireError, say) as it is, like a rethrow.
+      "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],
     },
   },
   {

@@ -114,8 +114,13 @@ export interface LogFrame {
   readonly args: readonly unknown[];
 }
 
+/** @internal The heartbeat where Web Locks are missing (contract/liveness.ts): the tab answers every ping. */
+export interface PingFrame {
+  readonly t: "ping";
+}
+
 /** @internal Everything the worker posts on a tab's port. */
-export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame;
+export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame | PingFrame;
 
 /** @internal Reports from the tab's RTC host. */
 export type RtcReport =
@@ -144,8 +149,13 @@ export interface VisibilityFrame {
   readonly visible: boolean;
 }
 
+/** @internal `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
+export interface LivenessFrame {
+  readonly t: "pong" | "bye";
+}
+
 /** @internal Everything a tab posts on its port. */
-export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame;
+export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame;
 
 /** @internal Frames travel in batches: one postMessage per batch, buffers transferred. */
 export type Batch<F> = readonly F[];

@@ -85,6 +85,13 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     }
   }
 
+  /** @internal Ends with `error`, then `close`. */
+  protected fail(error: PeerError): void {
+    if (this.state === "closed") return;
+    this.emitter().emit("error", error);
+    this.finish();
+  }
+
   /** @internal */
   protected finish(): void {
     if (this.state === "closed") return;

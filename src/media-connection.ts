@@ -47,6 +47,8 @@ export interface MediaInternals {
   /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
   provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
   detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -81,7 +83,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
     this.localStream = stream;
     this[connectionInternals].provide(this.link, stream, options.sdpTransform);
-    this.link.api.answer(this.member, this.ref).catch((e: unknown) => this.emit("error", toPeerError(e, "webrtc")));
+    this.link.api.answer(this.member, this.ref).catch((e: unknown) => this.fail(toPeerError(e, "webrtc")));
   }
 
   /** Hangs up for every tab and the remote (or rejects a call nobody answered). */
@@ -115,6 +117,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
       });
     },
     detach: () => this.finish(),
+    fail: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {

@@ -2,6 +2,7 @@ import type { Endpoint } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
 import type { TabId } from "../contract/ids.js";
 import type { Batch, ToTab, ToWorker } from "../contract/tab-frames.js";
+import { NO_WATCH, type TabWatch } from "./liveness.js";
 
 /** A tab known to the hub: its port, whether a person can see it, and when it arrived. */
 export class TabRecord {
@@ -10,6 +11,8 @@ export class TabRecord {
   readonly since = performance.now();
   /** The tab's Comlink endpoint, closed with it. */
   control: Endpoint | undefined;
+  /** How the hub learns that this tab is gone (worker/liveness.ts). */
+  watch: TabWatch = NO_WATCH;
   /** Frames that could not be cloned come back here; only sends carry user values. */
   onUnclonable: (frame: ToTab, error: unknown) => void = () => {};
 
