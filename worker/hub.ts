@@ -11,7 +11,8 @@ import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
 import { assertConnect, assertSettings } from "./call-check.js";
-import { NO_WATCH, watchTab } from "./liveness.js";
+import type { Platform } from "./platform.js";
+import { NO_WATCH } from "./liveness.js";
 import { expose, type Endpoint } from "comlink";
 
 /**
@@ -30,7 +31,10 @@ export class Hub implements PeerRegistry {
   /** Held while this worker runs: tabs queue on it to learn that it died (null: no Web Locks here). */
   private readonly lock: Promise<string | null>;
 
-  constructor(readonly mode: WorkerMode) {
+  constructor(
+    readonly mode: WorkerMode,
+    readonly platform: Platform,
+  ) {
     this.lock = mode === "inline" ? Promise.resolve(null) : holdLock(`sharedpeer:worker:${randomToken()}`);
   }
 
@@ -119,7 +123,7 @@ export class Hub implements PeerRegistry {
   private registerTab(id: TabId, port: MessagePort, lock: string | null, visible: boolean, control: Endpoint): void {
     if (this.tabs.has(id)) throw new TypeError(`tab ${id} is registered already`);
     if (lock !== null && typeof lock !== "string") throw new TypeError("the tab's lock is neither a string nor null");
-    const tab = new TabRecord(id, port, visible, (t, frames) => this.onTabFrames(t, frames));
+    const tab = new TabRecord(id, port, visible, this.platform.clock.now(), (t, frames) => this.onTabFrames(t, frames));
     tab.control = control;
     tab.onUnclonable = (frame, error) => {
       if (frame.t === "conn-data") {
@@ -130,7 +134,7 @@ export class Hub implements PeerRegistry {
     tab.watch =
       this.mode === "inline"
         ? NO_WATCH
-        : watchTab(
+        : this.platform.watchTab(
             lock,
             () => tab.post({ t: "ping" }),
             () => this.tabGone(id),

@@ -8,7 +8,6 @@ import { NO_WATCH, type TabWatch } from "./liveness.js";
 export class TabRecord {
   readonly port: BatchedPort<ToTab, ToWorker>;
   visible: boolean;
-  readonly since = performance.now();
   /** The tab's Comlink endpoint, closed with it. */
   control: Endpoint | undefined;
   /** How the hub learns that this tab is gone (worker/liveness.ts). */
@@ -20,6 +19,8 @@ export class TabRecord {
     readonly id: TabId,
     port: MessagePort,
     visible: boolean,
+    /** When it arrived, on the hub's clock. */
+    readonly since: number,
     onBatch: (tab: TabRecord, frames: Batch<ToWorker>) => void,
   ) {
     this.visible = visible;
