@@ -19,13 +19,14 @@ export type PeerErrorType =
   | "not-open-yet"
   | "message-too-big";
 
-/** An error as it crosses the worker boundary (structured clone drops Error subclasses). */
+/** @internal An error as it crosses the worker boundary (structured clone drops Error subclasses). */
 export interface WireError {
   readonly type: PeerErrorType;
   readonly message: string;
   readonly cause?: string;
 }
 
+/** @internal */
 export function wireError(type: PeerErrorType, message: string, cause?: unknown): WireError {
   if (cause === undefined) return { type, message };
   return { type, message, cause: errorText(cause, true) };

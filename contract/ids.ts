@@ -1,13 +1,13 @@
-/** Ids that name things inside the hub. Branded so that one kind is never passed as another. */
+/** @internal Ids that name things inside the hub. Branded so that one kind is never passed as another. */
 export type TabId = string & { readonly __brand: "TabId" };
-/** One Peer object in one tab. */
+/** @internal One Peer object in one tab. */
 export type MemberId = string & { readonly __brand: "MemberId" };
-/** One data connection inside the hub; unique for the worker's lifetime, unlike `dc_…` ids. */
+/** @internal One data connection inside the hub; unique for the worker's lifetime, unlike `dc_…` ids. */
 export type ConnRef = number & { readonly __brand: "ConnRef" };
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-/** Random base-36 text, like peerjs's randomToken but from the CSPRNG. */
+/** @internal Random base-36 text, like peerjs's randomToken but from the CSPRNG. */
 export function randomToken(length = 11): string {
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   let out = "";
@@ -15,10 +15,12 @@ export function randomToken(length = 11): string {
   return out;
 }
 
+/** @internal */
 export function newTabId(): TabId {
   return `tab_${randomToken()}` as TabId;
 }
 
+/** @internal */
 export function newConnectionId(): string {
   return `dc_${randomToken()}`;
 }

@@ -1,4 +1,4 @@
-/** What a tab tells the worker about the peer it wants; resolved from the public options. */
+/** @internal What a tab tells the worker about the peer it wants; resolved from the public options. */
 export interface PeerSettings {
   readonly host: string;
   readonly port: number;
@@ -31,6 +31,7 @@ export interface ReceiveLimits {
   readonly chunkTimeout: number;
 }
 
+/** @internal */
 export const DEFAULT_RECEIVE_LIMITS: ReceiveLimits = {
   maxMessageBytes: 256 * 1024 * 1024,
   maxPendingBytes: 256 * 1024 * 1024,
@@ -56,6 +57,7 @@ export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "non
 /** What goes on the wire in OFFER.serialization. */
 export type WireSerialization = "binary" | "json" | "raw" | "MsgPack";
 
+/** @internal */
 export interface ConnectSettings {
   readonly connectionId: string;
   readonly label: string;
@@ -74,25 +76,28 @@ const WIRE_SERIALIZATION: { readonly [N in SerializationName]: WireSerialization
   MsgPack: "MsgPack",
 };
 
+/** @internal */
 export function isSerializationName(name: unknown): name is SerializationName {
   return typeof name === "string" && Object.hasOwn(WIRE_SERIALIZATION, name);
 }
 
+/** @internal */
 export function isWireSerialization(name: unknown): name is WireSerialization {
   return Object.values(WIRE_SERIALIZATION).some((wire) => wire === name);
 }
 
+/** @internal */
 export function toWireSerialization(name: SerializationName): WireSerialization {
   return WIRE_SERIALIZATION[name];
 }
 
-/** A remote's OFFER may also say nothing or `default` (peerjs's name for binary); undefined: one we do not speak. */
+/** @internal A remote's OFFER may also say nothing or `default` (peerjs's name for binary); undefined: one we do not speak. */
 export function offeredSerialization(name: string | undefined): WireSerialization | undefined {
   if (name === undefined || name === "default") return "binary";
   return isSerializationName(name) ? WIRE_SERIALIZATION[name] : undefined;
 }
 
-/** The base URL of a PeerServer, the part of a peer's identity that says where it lives. */
+/** @internal The base URL of a PeerServer, the part of a peer's identity that says where it lives. */
 export function serverOrigin(s: Pick<PeerSettings, "secure" | "host" | "port" | "path">): string {
   return `${s.secure ? "https" : "http"}://${s.host}:${s.port}${s.path}`;
 }

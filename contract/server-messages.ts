@@ -1,4 +1,4 @@
-/** PeerServer frames (protocol.md §1.5, §2.4). */
+/** PeerServer frames (protocol.md §1.4, §2.2–§2.5). */
 
 /** Marks sharedpeer in OFFER/ANSWER payloads (`sharedpeer: 1`); official peers ignore unknown fields. */
 export const SHAREDPEER_WIRE_VERSION = 1;

@@ -2,7 +2,7 @@ import type { WireError } from "./errors.js";
 import type { ConnRef, MemberId } from "./ids.js";
 import type { LogLevel, WireSerialization } from "./options.js";
 
-/** What every tab learns about a connection when it appears. */
+/** @internal What every tab learns about a connection when it appears. */
 export interface ConnectionInfo {
   readonly ref: ConnRef;
   readonly connectionId: string;
@@ -14,7 +14,7 @@ export interface ConnectionInfo {
   readonly open: boolean;
 }
 
-/** What every tab learns about a media call when it appears. */
+/** @internal What every tab learns about a media call when it appears. */
 export interface CallInfo {
   readonly ref: ConnRef;
   readonly connectionId: string;
@@ -25,6 +25,7 @@ export interface CallInfo {
 /**
  * Per-connection events, delivered to one Peer object (member). Media calls use the same ones
  * (open, error, closed, ice state) under their own ref.
+ * @internal
  */
 export type ConnectionEvent =
   | { readonly t: "conn-open"; readonly member: MemberId; readonly ref: ConnRef }
@@ -55,7 +56,7 @@ export interface TransferProgress {
   readonly done: boolean;
 }
 
-/** Events about the peer, delivered to one Peer object (member). */
+/** @internal Events about the peer, delivered to one Peer object (member). */
 export type PeerEvent =
   | { readonly t: "peer-open"; readonly member: MemberId; readonly id: string }
   | { readonly t: "peer-disconnected"; readonly member: MemberId; readonly id: string }
@@ -69,7 +70,7 @@ export type PeerEvent =
   /** An incoming call was answered; `here`: by this member's tab, which hosts it. */
   | { readonly t: "call-answered"; readonly member: MemberId; readonly ref: ConnRef; readonly here: boolean };
 
-/** Requests to the tab's RTC host: it owns the RTCPeerConnection behind `ref`. */
+/** @internal Requests to the tab's RTC host: it owns the RTCPeerConnection behind `ref`. */
 export type RtcCommand =
   | {
       readonly t: "rtc-create";
@@ -105,6 +106,7 @@ export type RtcCommand =
   | { readonly t: "rtc-send-text"; readonly ref: ConnRef; readonly text: string; readonly lowWater: number }
   | { readonly t: "rtc-close"; readonly ref: ConnRef };
 
+/** @internal */
 export interface LogFrame {
   readonly t: "log";
   readonly member: MemberId;
@@ -112,15 +114,15 @@ export interface LogFrame {
   readonly args: readonly unknown[];
 }
 
-/** The heartbeat where Web Locks are missing (contract/liveness.ts): the tab answers every ping. */
+/** @internal The heartbeat where Web Locks are missing (contract/liveness.ts): the tab answers every ping. */
 export interface PingFrame {
   readonly t: "ping";
 }
 
-/** Everything the worker posts on a tab's port. */
+/** @internal Everything the worker posts on a tab's port. */
 export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame | PingFrame;
 
-/** Reports from the tab's RTC host. */
+/** @internal Reports from the tab's RTC host. */
 export type RtcReport =
   | { readonly t: "rtc-local-description"; readonly ref: ConnRef; readonly sdp: RTCSessionDescriptionInit }
   | { readonly t: "rtc-local-candidate"; readonly ref: ConnRef; readonly candidate: RTCIceCandidateInit }
@@ -134,23 +136,24 @@ export type RtcReport =
   | { readonly t: "rtc-drained"; readonly ref: ConnRef; readonly accepted: number; readonly buffered: number }
   | { readonly t: "rtc-failed"; readonly ref: ConnRef; readonly message: string };
 
-/** Requests from a Peer object about a connection; on the tab port so that they keep order with sends. */
+/** @internal Requests from a Peer object about a connection; on the tab port so that they keep order with sends. */
 export type ConnectionRequest =
   /** `sendId`: the sender's number for this message, echoed in its progress events. */
   | { readonly t: "send"; readonly member: MemberId; readonly ref: ConnRef; readonly value: unknown; readonly sendId: number }
   | { readonly t: "close"; readonly member: MemberId; readonly ref: ConnRef; readonly flush: boolean }
   | { readonly t: "subscribe"; readonly member: MemberId; readonly ref: ConnRef; readonly on: boolean };
 
+/** @internal */
 export interface VisibilityFrame {
   readonly t: "visibility";
   readonly visible: boolean;
 }
 
-/** `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
+/** @internal `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
 export type LivenessFrame = { readonly t: "pong" } | { readonly t: "bye" };
 
-/** Everything a tab posts on its port. */
+/** @internal Everything a tab posts on its port. */
 export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame;
 
-/** Frames travel in batches: one postMessage per batch, buffers transferred. */
+/** @internal Frames travel in batches: one postMessage per batch, buffers transferred. */
 export type Batch<F> = readonly F[];

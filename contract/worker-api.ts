@@ -26,6 +26,15 @@ export interface HubStats {
  */
 export type WorkerMode = "shared" | "dedicated" | "inline";
 
+/**
+ * Where the hub runs; `auto` picks shared, else dedicated, else inline.
+ *
+ * @example
+ * new Peer("alice", { worker: "inline" }); // e.g. under a CSP that forbids workers
+ */
+export type WorkerModeOption = "auto" | WorkerMode;
+
+/** @internal */
 export interface Hello {
   readonly version: number;
   readonly mode: WorkerMode;
@@ -36,6 +45,7 @@ export interface Hello {
 /**
  * The control plane, called by tabs through Comlink. State never comes back as a return value:
  * it arrives as events on the tab's port, so that it stays in order with everything else.
+ * @internal
  */
 export interface WorkerApi {
   hello(): Promise<Hello>;

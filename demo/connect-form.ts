@@ -1,6 +1,7 @@
 /** "Connect" card: dial a peer by id, or pick one of the peers the server lists. */
 import type { Peer, SerializationName } from "sharedpeer";
 import type { Connections } from "./connections.js";
+import { note } from "./activity.js";
 import { byId, h } from "./dom.js";
 
 const LIST_MS = 3000;
@@ -53,6 +54,9 @@ export function mountConnectForm(peer: Peer, connections: Connections): void {
       }),
     );
   }
-  peer.on("open", () => void list());
-  setInterval(() => void list(), LIST_MS);
+  const refresh = (): void => {
+    list().catch((error: unknown) => note("error", `Could not list the peers: ${String(error)}`));
+  };
+  peer.on("open", refresh);
+  setInterval(refresh, LIST_MS);
 }

@@ -76,7 +76,9 @@ export function mountFiles(connections: Connections): void {
 
   // Sending.
   const sending = new Map<string, TransferView>(); // `${connectionId}/${sendId}`
-  send.addEventListener("click", () => void sendFile());
+  send.addEventListener("click", () => {
+    sendFile().catch((error: unknown) => note("error", `Could not send the file: ${String(error)}`));
+  });
   async function sendFile(): Promise<void> {
     const conn = connections.get(target.value)?.conn;
     const file = chosen;

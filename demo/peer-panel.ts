@@ -46,7 +46,7 @@ export function mountPeerPanel(peer: Peer, config: DemoConfig): void {
     byId("mode").textContent = peer.mode;
     document.title = `${id} · sharedpeer demo`;
     setStatus("open");
-    void showStats();
+    refreshStats();
     note("ok", `Online as ${id} (${peer.mode} worker)`);
   });
   peer.on("disconnected", () => {
@@ -58,7 +58,7 @@ export function mountPeerPanel(peer: Peer, config: DemoConfig): void {
     // Usually the id was refused: offer another one right away.
     byId<HTMLDetailsElement>("switch-id").open = true;
     byId<HTMLInputElement>("id-input").select();
-    void showStats();
+    refreshStats();
   });
   peer.on("error", (error) => {
     note("error", `${error.type}: ${error.message}`, error.type);
@@ -91,7 +91,10 @@ export function mountPeerPanel(peer: Peer, config: DemoConfig): void {
   });
 
   // Also after this Peer closed: the counts then show whether the hub let go of it.
-  setInterval(() => void showStats(), STATS_MS);
+  setInterval(refreshStats, STATS_MS);
+  function refreshStats(): void {
+    showStats().catch((error: unknown) => note("error", `Could not show the hub's counts: ${String(error)}`));
+  }
   async function showStats(): Promise<void> {
     let stats: HubStats;
     try {
@@ -111,5 +114,5 @@ export function mountPeerPanel(peer: Peer, config: DemoConfig): void {
       plural(stats.sockets, "server socket"),
     ].join(" · ");
   }
-  void showStats();
+  refreshStats();
 }

@@ -1,5 +1,8 @@
-// `npm test`: typecheck, build, unit tests, browser tests (in a loopback-only namespace where
-// possible), then one closing line "N passed, N failed" over all of them.
+// `npm test`: the checks (typecheck, lint, format, import cycles, copy-paste, build, published types,
+// size budget), then the unit tests and the browser tests (in a loopback-only namespace where
+// possible). Each check is one line and counts as one test; the closing line "N passed, N failed"
+// covers all of them, and any failure makes the run exit non-zero.
+// `node scripts/test.mjs --checks` runs the checks only; other arguments filter the test files.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,7 +10,51 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const reports = mkdtempSync(join(tmpdir(), "sharedpeer-test-"));
-const filter = process.argv.slice(2);
+const checksOnly = process.argv.includes("--checks");
+const filter = process.argv.slice(2).filter((arg) => arg !== "--checks");
+
+/** The checks of the gate, in order; each is one command whose exit status decides. */
+const CHECKS = [
+  ["typecheck", "npx", ["tsc", "-p", "tsconfig.json"]],
+  ["lint (eslint, type-aware)", "npx", ["eslint", "--max-warnings", "0", "."]],
+  ["format (prettier --check)", "npx", ["prettier", "--check", "."]],
+  [
+    "import cycles (dpdm)",
+    "npx",
+    [
+      "dpdm",
+      ...["--no-tree", "--no-warning", "--no-progress", "--circular", "--exit-code", "circular:1"],
+      // `conn.provider` is the Peer (peerjs API), so the two types name each other; nothing else may.
+      ...["--skip-imports", "src/base-connection\\.ts:src/peer\\.ts", "--"],
+      ...["src/**/*.ts", "worker/**/*.ts", "contract/**/*.ts"],
+    ],
+  ],
+  ["copy-paste (jscpd)", "node", ["scripts/cpd-check.mjs"]],
+  ["build", "npm", ["run", "--silent", "build"]],
+  [
+    "published types (dist/types, stripInternal)",
+    "npx",
+    [
+      "tsc",
+      ...["--noEmit", "--strict", "--target", "ES2022", "--module", "ESNext", "--moduleResolution", "Bundler"],
+      ...["--lib", "ES2022,DOM", "--types", "node", "dist/types/src/index.d.ts"],
+    ],
+  ],
+  ["size budget", "node", ["scripts/size-check.mjs"], { summary: true }],
+];
+
+/** Runs one check quietly: one line (with the check's last output line if `summary`), all its output if it fails. */
+function check(title, command, args, { summary = false } = {}) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  const ok = result.status === 0;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}`.trim();
+  const last = summary ? `: ${(result.stdout ?? "").trim().split("\n").pop()}` : "";
+  console.log(`${ok ? "✓" : "✗"} ${title}${last} (${seconds} s)`);
+  if (!ok) console.log(output.replace(/^/gm, "    "));
+  return ok;
+}
 
 function run(title, command, args) {
   console.log(`\n=== ${title}`);
@@ -33,8 +80,14 @@ function browserAvailable() {
   return candidates.some((path) => path && existsSync(path));
 }
 
-let ok = run("typecheck", "npx", ["tsc", "-p", "tsconfig.json"]);
-ok = run("build", "npm", ["run", "--silent", "build"]) && ok;
+console.log("=== checks");
+const gate = { passed: 0, failed: 0 };
+for (const [title, command, args, options] of CHECKS) {
+  if (check(title, command, args, options)) gate.passed++;
+  else gate.failed++;
+}
+let ok = gate.failed === 0;
+
 const vitest = (project, out) => [
   "vitest",
   "run",
@@ -47,17 +100,22 @@ const vitest = (project, out) => [
 ];
 const unitReport = join(reports, "unit.json");
 const browserReport = join(reports, "browser.json");
-ok = run("unit tests", "npx", vitest("unit", unitReport)) && ok;
-if (!browserAvailable()) {
-  console.log("\n=== browser tests");
-  console.log("No Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install -y chromium`), or");
-  console.log("`npx playwright install chromium`, or set CHROME_PATH to a Chrome/Chromium binary; then run `npm test` again.");
-  ok = false;
-} else {
-  ok = run("browser tests", "sh", ["scripts/netns.sh", "npx", ...vitest("browser", browserReport)]) && ok;
+if (!checksOnly) {
+  ok = run("unit tests", "npx", vitest("unit", unitReport)) && ok;
+  if (!browserAvailable()) {
+    console.log("\n=== browser tests");
+    console.log("No Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install -y chromium`), or");
+    console.log("`npx playwright install chromium`, or set CHROME_PATH to a Chrome/Chromium binary; then run `npm test` again.");
+    ok = false;
+  } else {
+    ok = run("browser tests", "sh", ["scripts/netns.sh", "npx", ...vitest("browser", browserReport)]) && ok;
+  }
 }
 const unit = counts(unitReport);
 const browser = counts(browserReport);
-console.log(`\nunit: ${unit.passed} passed, ${unit.failed} failed; browser: ${browser.passed} passed, ${browser.failed} failed`);
-console.log(`${unit.passed + browser.passed} passed, ${unit.failed + browser.failed} failed`);
+console.log(
+  `\nchecks: ${gate.passed} passed, ${gate.failed} failed; unit: ${unit.passed} passed, ${unit.failed} failed; ` +
+    `browser: ${browser.passed} passed, ${browser.failed} failed`,
+);
+console.log(`${gate.passed + unit.passed + browser.passed} passed, ${gate.failed + unit.failed + browser.failed} failed`);
 process.exit(ok ? 0 : 1);

@@ -7,7 +7,7 @@ import { PeerError } from "./peer-error.js";
 import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
 
-/** Worker events about a connection's data (data connections only). */
+/** @internal Worker events about a connection's data (data connections only). */
 export type DataEvent = Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" | "conn-buffer" }>;
 
 /** Events every connection has. */
@@ -15,6 +15,15 @@ export interface BaseEvents {
   close: () => void;
   error: (error: PeerError) => void;
   iceStateChanged: (state: RTCIceConnectionState) => void;
+}
+
+/** @internal The hooks every connection gives its Peer (src/internals.ts), beside its kind's own. */
+export interface LifecycleInternals {
+  handle(event: ConnectionEvent): void;
+  /** This tab's Peer object is gone: the connection is closed for this tab only. */
+  detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /** @internal What every connection is made from. */
@@ -38,11 +47,16 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
   readonly metadata: unknown;
   /** The Peer this connection belongs to; null once closed. */
   provider: Peer | null;
+  /** @internal */
   protected state: "pending" | "open" | "closed" = "pending";
+  /** @internal */
   protected link: WorkerLink | undefined;
+  /** @internal */
   protected ref: ConnRef | undefined;
+  /** @internal */
   protected readonly member: MemberId;
 
+  /** @internal Connections are made by their Peer. */
   constructor(seed: BaseSeed) {
     super();
     this.provider = seed.provider;
@@ -70,7 +84,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
   /** Ends the connection for every tab and the remote. */
   abstract close(): void;
 
-  /** An event from the worker about this connection. */
+  /** @internal An event from the worker about this connection. */
   protected handle(event: ConnectionEvent): void {
     if (this.state === "closed") return;
     switch (event.t) {
@@ -95,19 +109,25 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     }
   }
 
-  /** The connection just opened (its state says so already). */
+  /** @internal The connection just opened (its state says so already). */
   protected abstract opened(): void;
 
-  /** Data or progress of a message arrived (data connections only). */
+  /** @internal Data or progress of a message arrived (data connections only). */
   protected received?(event: DataEvent): void;
 
-  /** Ends with `error`, then `close`. */
+  /** @internal The lifecycle hooks of {@link LifecycleInternals}, for a subclass's internals object. */
+  protected lifecycle(): LifecycleInternals {
+    return { handle: (event) => this.handle(event), detach: () => this.finish(), fail: (error) => this.fail(error) };
+  }
+
+  /** @internal Ends with `error`, then `close`. */
   protected fail(error: PeerError): void {
     if (this.state === "closed") return;
     this.emitter().emit("error", error);
     this.finish();
   }
 
+  /** @internal */
   protected finish(): void {
     if (this.state === "closed") return;
     const provider = this.provider;
@@ -120,9 +140,9 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
 
   /** `Events` is generic here; every connection has the base events. */
   private emitter(): EventEmitter<BaseEvents> {
-    return this as unknown as EventEmitter<BaseEvents>;
+    return this;
   }
 
-  /** Frees what a subclass holds in this tab, as the connection ends. */
+  /** @internal Frees what a subclass holds in this tab, as the connection ends. */
   protected released(): void {}
 }

@@ -7,6 +7,7 @@ export type AnyConnection = DataConnection | MediaConnection;
 /**
  * A Peer's live connections and calls: by remote id (what `peer.connections` shows), by the
  * worker's ref (where events go), and those this Peer placed that the worker does not know yet.
+ * @internal
  */
 export class ConnectionList {
   private readonly byRemote = new Map<string, AnyConnection[]>();
@@ -29,7 +30,7 @@ export class ConnectionList {
     const placed = this.placing.get(connectionId);
     this.placing.delete(connectionId);
     const placedHere = placed instanceof kind;
-    const conn = placedHere ? (placed as C) : make();
+    const conn = placedHere ? placed : make();
     if (!placedHere) this.add(conn);
     this.byRef.set(ref, conn);
     return { conn, placedHere };

@@ -1,9 +1,9 @@
 import { EventEmitter } from "eventemitter3";
 import type { ConnRef } from "../contract/ids.js";
 import type { SerializationName, WireSerialization } from "../contract/options.js";
-import type { ConnectionEvent, ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
+import type { ConnectionInfo, ConnectionRequest, TransferProgress } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
-import { BaseConnection, type BaseSeed, type DataEvent } from "./base-connection.js";
+import { BaseConnection, type BaseSeed, type DataEvent, type LifecycleInternals } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
 import { PeerError } from "./peer-error.js";
 import type { WorkerLink } from "./worker-link.js";
@@ -40,14 +40,10 @@ export interface ConnectionSeed extends BaseSeed {
   readonly reliable: boolean;
 }
 
-export interface ConnectionInternals {
+/** @internal */
+export interface ConnectionInternals extends LifecycleInternals {
   /** The worker knows this connection now: frames can flow. */
   bind(link: WorkerLink, info: ConnectionInfo): void;
-  handle(event: ConnectionEvent): void;
-  /** This tab's Peer object is gone: the connection is closed for this tab only. */
-  detach(): void;
-  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
-  fail(error: PeerError): void;
 }
 
 /**
@@ -74,10 +70,11 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   private taken = 0;
   private queued = 0;
 
+  /** @internal Connections are made by their Peer. */
   constructor(seed: ConnectionSeed) {
     super(seed);
     this.label = seed.label;
-    // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §4.2).
+    // As peerjs 1.5.5: binary-utf8 is the binary class, which reports "binary" (protocol.md §3.1).
     this.serialization = seed.serialization === "binary-utf8" ? "binary" : seed.serialization;
     this.reliable = seed.reliable;
   }
@@ -175,6 +172,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
 
   /** @internal */
   readonly [connectionInternals]: ConnectionInternals = {
+    ...this.lifecycle(),
     bind: (link, info) => {
       this.link = link;
       this.ref = info.ref;
@@ -182,16 +180,15 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
       if (this.state === "closed") return;
       if (info.open) this.handle({ t: "conn-open", member: this.member, ref: info.ref });
     },
-    handle: (event) => this.handle(event),
-    detach: () => this.finish(),
-    fail: (error) => this.fail(error),
   };
 
+  /** @internal */
   protected opened(): void {
     this.emit("open");
     this.decideListening();
   }
 
+  /** @internal */
   protected override received(event: DataEvent): void {
     switch (event.t) {
       case "conn-data":

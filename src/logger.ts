@@ -15,7 +15,7 @@ const CONSOLE: Record<Exclude<LogLevel, 0>, (...args: unknown[]) => void> = {
   3: (...args) => console.log(...args),
 };
 
-/** One logger per Peer object (peerjs has one global logger that every Peer rewires). */
+/** @internal One logger per Peer object (peerjs has one global logger that every Peer rewires). */
 export class Logger {
   constructor(
     readonly level: LogLevel,
@@ -33,7 +33,7 @@ export class Logger {
   }
 }
 
-/** `debug` as peerjs takes it (0–3), plus booleans (`true` = 3). */
+/** @internal `debug` as peerjs takes it (0–3), plus booleans (`true` = 3). */
 export function toLogLevel(debug: number | boolean | undefined): LogLevel {
   if (debug === true) return 3;
   if (debug === false || debug === undefined) return 0;

@@ -1,6 +1,5 @@
 import type { ConnRef } from "../contract/ids.js";
-import type { ConnectionEvent } from "../contract/tab-frames.js";
-import { BaseConnection } from "./base-connection.js";
+import { BaseConnection, type LifecycleInternals } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
 import { PeerError, toPeerError } from "./peer-error.js";
 import type { SdpTransform } from "./rtc-host.js";
@@ -39,15 +38,11 @@ export interface CallOptions {
 }
 
 /** @internal */
-export interface MediaInternals {
+export interface MediaInternals extends LifecycleInternals {
   bind(link: WorkerLink, ref: ConnRef): void;
-  handle(event: ConnectionEvent): void;
   answered(here: boolean): void;
   /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
   provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
-  detach(): void;
-  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
-  fail(error: PeerError): void;
 }
 
 /**
@@ -94,12 +89,12 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
 
   /** @internal */
   readonly [connectionInternals]: MediaInternals = {
+    ...this.lifecycle(),
     bind: (link, ref) => {
       this.link = link;
       this.ref = ref;
       if (this.state === "closed") link.post({ t: "close", member: this.member, ref, flush: false });
     },
-    handle: (event) => this.handle(event),
     answered: (here) => {
       if (here) return;
       this.answeredElsewhere = true;
@@ -115,14 +110,14 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
         },
       });
     },
-    detach: () => this.finish(),
-    fail: (error) => this.fail(error),
   };
 
+  /** @internal */
   protected opened(): void {
     this.emit("willCloseOnRemote");
   }
 
+  /** @internal */
   protected override released(): void {
     this.link?.rtc.forgetMedia(this.connectionId);
   }

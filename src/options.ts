@@ -9,14 +9,10 @@ import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 import type { SerializerMapping } from "./serializers.js";
 import type { CallOptions } from "./media-connection.js";
+import type { WorkerModeOption } from "../contract/worker-api.js";
 
-/**
- * Where the hub runs; `auto` picks shared, else dedicated, else inline.
- *
- * @example
- * new Peer("alice", { worker: "inline" }); // e.g. under a CSP that forbids workers
- */
-export type WorkerModeOption = "auto" | "shared" | "dedicated" | "inline";
+// Declared in contract/ so that the worker link needs nothing from this file (no import cycle).
+export type { WorkerModeOption };
 
 /**
  * Options of `new Peer(...)`: those of peerjs 1.5.5 with its defaults, plus `worker`,
@@ -90,11 +86,12 @@ export const DEFAULT_CONFIG: RTCConfiguration = {
 };
 const ID_PATTERN = /^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$/;
 
+/** @internal */
 export function isValidId(id: string): boolean {
   return id === "" || ID_PATTERN.test(id);
 }
 
-/** `new Peer()`, `new Peer(options)`, `new Peer(id, options?)`. */
+/** @internal `new Peer()`, `new Peer(options)`, `new Peer(id, options?)`. */
 export function splitPeerArgs(
   idOrOptions: string | PeerOptions | null | undefined,
   options: PeerOptions | undefined,
@@ -117,7 +114,8 @@ const TOKEN_PREFIX = "sharedpeer:token:";
 /**
  * The token of a shared id, kept per (server, key, id) in localStorage: when the last tab reloads,
  * the worker restarts, and the server may still hold the id for the old socket; with the same token
- * the server hands the id over instead of answering "ID is taken" (protocol.md §1.9).
+ * the server hands the id over instead of answering "ID is taken" (protocol.md §1.7).
+ * @internal
  */
 export function sharedToken(settings: PeerSettings, id: string): string {
   const storage = typeof localStorage === "undefined" ? undefined : localStorage;
@@ -132,7 +130,7 @@ export function sharedToken(settings: PeerSettings, id: string): string {
   return settings.token;
 }
 
-/** The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.10). */
+/** @internal The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.8). */
 export function resolveSettings(options: PeerOptions, page: Location | undefined): PeerSettings {
   let host = options.host ?? CLOUD_HOST;
   if (host === "/") host = page?.hostname ?? "localhost";

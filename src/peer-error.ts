@@ -38,12 +38,17 @@ export class PeerError<T extends string = PeerErrorType> extends Error {
   }
 }
 
-/** A Comlink call rejected: a WireError thrown by the hub, or a transport failure. */
+/** @internal A Comlink call rejected: a WireError thrown by the hub, or a transport failure. */
 export function toPeerError(reason: unknown, fallback: PeerErrorType): PeerError {
-  if (reason instanceof PeerError) return reason;
+  if (isOurPeerError(reason)) return reason;
   if (isWireError(reason)) return PeerError.fromWire(reason);
   const message = errorText(reason);
   return new PeerError(fallback, message, { cause: reason });
+}
+
+/** `instanceof` gives `PeerError<any>`: the control calls reject only with errors of our own types. */
+function isOurPeerError(value: unknown): value is PeerError {
+  return value instanceof PeerError;
 }
 
 function isWireError(value: unknown): value is WireError {

@@ -288,7 +288,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
       // A server-assigned id is never shared, also when it is asked for by name after a worker loss.
       const settings = shared
-        ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) }
+        ? { ...this.settings, token: sharedToken(this.settings, this.requestedId) }
         : { ...this.settings, share: this.settings.share && this.requestedId !== null };
       await link.api.attach(link.tabId, this.member, id, settings);
       return link;

@@ -19,7 +19,7 @@ interface Hosted {
 
 export type SdpTransform = (sdp: string) => string;
 
-/** What the tab that hosts a media call holds for it. */
+/** @internal What the tab that hosts a media call holds for it. */
 export interface LocalMedia {
   readonly stream: MediaStream | undefined;
   readonly sdpTransform: SdpTransform | undefined;
@@ -28,15 +28,22 @@ export interface LocalMedia {
 
 let adapterLoaded: Promise<unknown> | undefined;
 
-/** webrtc-adapter patches globals, so it loads with the first Peer of a tab, not with the import. */
+/**
+ * webrtc-adapter patches globals, so it loads with the first Peer of a tab, not with the import.
+ * Resolves with the load error, if any: without the adapter the browser's own WebRTC is used.
+ */
 function loadAdapter(): Promise<unknown> {
-  adapterLoaded ??= import("webrtc-adapter").catch(() => undefined);
+  adapterLoaded ??= import("webrtc-adapter").then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   return adapterLoaded;
 }
 
 /**
  * This tab's share of WebRTC: the worker cannot create RTCPeerConnections, so the tab that hosts
  * a connection does, on the worker's request, and moves bytes between its channel and the worker.
+ * @internal
  */
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
@@ -44,13 +51,17 @@ export class RtcHost {
   /** Connections with received messages to report, and the timer that reports them. */
   private readonly reportSoon = new Set<ConnRef>();
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  // Starts loading with the first Peer of the tab, so that it has patched the globals before the
+  // first RTCPeerConnection is made (after a signalling round trip); importing sharedpeer alone
+  // still patches nothing.
+  private readonly adapter = loadAdapter();
+  private adapterReported = false;
 
-  constructor(private readonly post: Post) {
-    // Starts loading with the first Peer of the tab, so that it has patched the globals before the
-    // first RTCPeerConnection is made (after a signalling round trip); importing sharedpeer alone
-    // still patches nothing.
-    void loadAdapter();
-  }
+  constructor(
+    private readonly post: Post,
+    /** A warning for the loggers of this tab's Peers. */
+    private readonly warn: (...args: unknown[]) => void,
+  ) {}
 
   get size(): number {
     return this.hosted.size;
@@ -128,9 +139,22 @@ export class RtcHost {
     this.negotiate(ref, pc, command.offer, local?.sdpTransform);
   }
 
+  private adapterMissing(failure: unknown): void {
+    if (failure === undefined || this.adapterReported) return;
+    this.adapterReported = true;
+    this.warn("webrtc-adapter did not load; using the browser's WebRTC as it is:", failure);
+  }
+
   private open(ref: ConnRef, config: RTCConfiguration): Hosted {
     const pc = new RTCPeerConnection(config);
-    const hosted: Hosted = { pc, channel: undefined, steps: loadAdapter().then(() => undefined), accepted: 0, inbox: [], inboxBytes: 0 };
+    const hosted: Hosted = {
+      pc,
+      channel: undefined,
+      steps: this.adapter.then((failure) => this.adapterMissing(failure)),
+      accepted: 0,
+      inbox: [],
+      inboxBytes: 0,
+    };
     this.hosted.set(ref, hosted);
     pc.onicecandidate = (event) => {
       if (event.candidate?.candidate) this.post({ t: "rtc-local-candidate", ref, candidate: event.candidate.toJSON() });

@@ -58,6 +58,7 @@ const BUILT_IN: Record<string, abstract new (...args: never[]) => DataConnection
 /**
  * The serialization `connect()` uses without one: peerjs's `serializers.default`. Throws a
  * TypeError for a mapping sharedpeer cannot honour (a custom class would have to run in the worker).
+ * @internal
  */
 export function defaultSerialization(serializers: SerializerMapping | undefined, fallback: SerializationName): SerializationName {
   let chosen = fallback;
@@ -76,7 +77,7 @@ export function defaultSerialization(serializers: SerializerMapping | undefined,
   return chosen;
 }
 
-/** The DataConnection object for a connection of this serialization. */
+/** @internal The DataConnection object for a connection of this serialization. */
 export function newDataConnection(seed: ConnectionSeed): DataConnection {
   return seed.serialization === "MsgPack" ? new MsgPack(seed) : new MessageConnection(seed);
 }

@@ -3,19 +3,18 @@ import { BatchedPort } from "../contract/batched-port.js";
 import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
 import { holdLock, SilenceWatch, watchLock, WORKER_CHECK_MS, WORKER_SILENCE_MS } from "../contract/liveness.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
-import type { WorkerApi, WorkerMode } from "../contract/worker-api.js";
+import type { WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
 import { errorText } from "../contract/error-text.js";
 import { isRtcCommand } from "../contract/guards.js";
 import { BoundedCalls, type BoundedApi } from "./bounded-calls.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
-import type { WorkerModeOption } from "./options.js";
 
-/** Frames for one Peer object. */
+/** @internal Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
 
-/** What a Peer object gives its link: where its frames go, and what to do when the worker is lost. */
+/** @internal What a Peer object gives its link: where its frames go, and what to do when the worker is lost. */
 export interface MemberHooks {
   frame(frame: MemberFrame): void;
   /** The worker died: every call in flight was rejected with `error`; attach again through `replacement()`. */
@@ -37,6 +36,7 @@ interface LinkPlace {
  * This tab's link to the hub: the bounded Comlink calls (control), the tab port (events and data,
  * batched), the RTC host, and the liveness watch both ways (contract/liveness.ts). One per tab and
  * worker; when the worker dies, the link fails everything it carries and names its replacement.
+ * @internal
  */
 export class WorkerLink {
   private readonly members = new Map<MemberId, MemberHooks>();
@@ -62,7 +62,10 @@ export class WorkerLink {
       },
       (frame, error) => this.unclonable(frame, error),
     );
-    this.rtc = new RtcHost((frame, t, when) => this.port.post(frame, t, when));
+    this.rtc = new RtcHost(
+      (frame, t, when) => this.port.post(frame, t, when),
+      (...args) => this.members.forEach((hooks, member) => hooks.frame({ t: "log", member, level: 2, args })),
+    );
   }
 
   /** The hub's control API; every call settles (contract/worker-api.ts, src/bounded-calls.ts). */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -54,7 +54,7 @@ export async function startPeerServer(options: PeerServerOptions = {}): Promise<
   const port = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`PeerServer exited with ${code ?? "a signal"} before it listened`)));
-    createInterface({ input: child.stdout as NonNullable<ChildProcess["stdout"]> }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       const event = JSON.parse(line) as { ready?: true; port?: number; connect?: string; disconnect?: string; error?: string };
       if (event.ready && event.port) resolve(event.port);
       if (event.connect) clients.add(event.connect);

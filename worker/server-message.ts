@@ -4,7 +4,7 @@ import type { ServerMessage } from "../contract/server-messages.js";
 const isString = (v: unknown): v is string => typeof v === "string";
 
 /**
- * Checks a frame from the PeerServer against the message catalogue (protocol.md §1.5).
+ * Checks a frame from the PeerServer against the message catalogue (protocol.md §1.4).
  * Returns the message, or a reason when the frame is not one we can act on.
  */
 export function parseServerMessage(frame: unknown): ServerMessage | string {
@@ -50,7 +50,7 @@ function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payl
   if (type === "CANDIDATE") {
     const candidate = payload["candidate"];
     if (!isRecord(candidate)) return "CANDIDATE without candidate";
-    return { type, src, payload: { type: kind, connectionId, candidate: candidate as RTCIceCandidateInit } };
+    return { type, src, payload: { type: kind, connectionId, candidate } };
   }
   const sdp = payload["sdp"];
   if (!isRecord(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;

@@ -5,7 +5,7 @@ import { idUrl, socketUrl } from "./server-url.js";
 import { SignallingSocket } from "./signalling-socket.js";
 import type { Platform, Timer } from "./platform.js";
 
-/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
+/** After a re-attach with the same token the server sends no OPEN (protocol.md §1.7). */
 const REATTACH_GRACE_MS = 1000;
 /**
  * After losing the server, the session reconnects by itself, keeping its id and token: the first try
@@ -55,7 +55,7 @@ export class ServerSession {
 
   start(): void {
     this.state = "connecting";
-    if (this.id === null) void this.fetchId();
+    if (this.id === null) this.fetchId().catch((error: unknown) => this.listener.log(1, "fetching an id failed:", error));
     else this.openSocket();
   }
 

@@ -8,7 +8,7 @@ function base(s: Where, scheme: "http" | "ws"): string {
   return `${scheme}${s.secure ? "s" : ""}://${s.host}:${s.port}${s.path}`;
 }
 
-/** `GET <path><key>/id`: a fresh id from the server (protocol.md §1.2). */
+/** `GET <path><key>/id`: a fresh id from the server (protocol.md §1.1). */
 export function idUrl(s: Where): string {
   return `${base(s, "http")}${encodeURIComponent(s.key)}/id?ts=${Date.now()}${Math.random()}&version=${CLIENT_VERSION}`;
 }
@@ -17,7 +17,7 @@ export function peersUrl(s: Where): string {
   return `${base(s, "http")}${encodeURIComponent(s.key)}/peers?ts=${Date.now()}${Math.random()}&version=${CLIENT_VERSION}`;
 }
 
-/** The signalling socket (protocol.md §1.3). */
+/** The signalling socket (protocol.md §1.2). */
 export function socketUrl(s: Where, id: string, token: string): string {
   const query = new URLSearchParams({ key: s.key, id, token, version: CLIENT_VERSION });
   return `${base(s, "ws")}peerjs?${query.toString()}`;

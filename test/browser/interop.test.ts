@@ -1,6 +1,6 @@
 /**
  * Wire interop with the official peerjs 1.5.5, both ways, on peerjs's own e2e data sets
- * (protocol.md §5.2): the dialer sends a data set, then `close({ flush: true })`, as peerjs's e2e does
+ * (protocol.md §4.2): the dialer sends a data set, then `close({ flush: true })`, as peerjs's e2e does
  * (and, for a few sets, the answerer does, so that both roles send in both libraries).
  * The expectation is measured, not assumed: the same data set goes peerjs → peerjs in the same run,
  * and sharedpeer must match what that receiver got, except where it deliberately fixes 1.5.5.
@@ -83,7 +83,7 @@ async function leg(
   await from.page.evaluate(([k, name]) => H.sendAll(k, D.dataSets[name](), true), [fromKey, set] as const);
   if (serialization === "raw" && from.lib === "peerjs") {
     // 1.5.5's flush close hands its control object to dataChannel.send on raw: the receiver gets the
-    // text "[object Object]" and nothing closes (protocol.md §3.5). Close for real once it arrived.
+    // text "[object Object]" and nothing closes (protocol.md §3.3). Close for real once it arrived.
     const count = await from.page.evaluate((name) => D.dataSets[name]().length, set);
     await to.page.evaluate(([k, n]) => H.waitData(k, n), [toKey, count + 1] as const);
     await from.page.evaluate((k) => H.close(k), fromKey);
@@ -113,7 +113,7 @@ function lifecycle(events: string[], lib: End["lib"]): string[] {
   return lib === "peerjs" ? kept.filter((e, i) => !(e === "open" && kept[i - 1] === "open")) : kept;
 }
 
-/** What peerjs's own e2e checks expect peerjs's receiver to get (protocol.md §5.2), described in the page. */
+/** What peerjs's own e2e checks expect peerjs's receiver to get (protocol.md §4.2), described in the page. */
 async function peerjsE2eExpectation(serialization: Serialization, set: DataSetName): Promise<Described[]> {
   const expected = await pjA.page.evaluate(async ([s, name]) => H.describeAll(await D.peerjsExpects(s, D.dataSets[name]())), [
     serialization,

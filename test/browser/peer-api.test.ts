@@ -1,5 +1,5 @@
 /**
- * The Peer API as peerjs 1.5.5 has it (its unit and e2e Peer scenarios, protocol.md §5), run on
+ * The Peer API as peerjs 1.5.5 has it (its unit and e2e Peer scenarios, protocol.md §4.2), run on
  * both libraries where they should agree, plus the 2013 API and sharedpeer's documented changes.
  */
 import { afterAll, beforeAll, describe as suite, expect, test } from "vitest";

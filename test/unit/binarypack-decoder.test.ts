@@ -140,7 +140,7 @@ describe("round trip through peerjs-js-binarypack's pack", () => {
   });
 });
 
-describe("protocol.md §3.7 test vectors", () => {
+describe("protocol.md §3.6 test vectors", () => {
   const vectors: [string, string, unknown][] = [
     ["0", "00", 0],
     ["127", "7f", 127],

@@ -36,7 +36,10 @@ test("a call the worker never answers rejects with a network PeerError once the 
   );
   await vi.advanceTimersByTimeAsync(999);
   let settled = false;
-  void outcome.then(() => (settled = true));
+  outcome.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   await Promise.resolve();
   expect(settled).toBe(false);
   await vi.advanceTimersByTimeAsync(1);

@@ -88,7 +88,7 @@ describe("frameChunks", () => {
     });
   });
 
-  test("a full-size frame is the 16331 bytes of protocol.md's chunk vector", () => {
+  test("a full-size frame is the 16331 bytes of protocol.md §3.6's chunk vector", () => {
     const frames = allFrames(randomBytes(3 * CHUNK_SIZE - 5, 1), 1);
     expect(frames.map((f) => f.byteLength)).toEqual([16331, 16331, 16326]);
     expect([...(frames[0] as Uint8Array).subarray(0, 13)]).toEqual([0x84, 0xba, ...Buffer.from("__peerData"), 0x01]);

@@ -1,5 +1,5 @@
 /**
- * A BinaryPack decoder (protocol.md §3.7) that is safe on hostile bytes:
+ * A BinaryPack decoder (protocol.md §3.6) that is safe on hostile bytes:
  * - every length is checked against the bytes left before anything is allocated;
  * - nesting is bounded, so a deep frame cannot overflow the stack;
  * - map keys such as `__proto__` become own properties: no decoded object's prototype changes;

@@ -1,5 +1,5 @@
 /**
- * A synchronous BinaryPack encoder (protocol.md §3.7) whose output is byte for byte that of
+ * A synchronous BinaryPack encoder (protocol.md §3.6) whose output is byte for byte that of
  * peerjs-js-binarypack 2.1.0's `pack`, written straight into one reusable growable buffer instead of
  * the library's BufferBuilder of many small arrays.
  *
@@ -51,11 +51,10 @@ const ENCODE_INTO_MAX = 1 << 16;
 
 const textEncoder = new TextEncoder();
 const BlobClass: typeof Blob | undefined = typeof Blob === "function" ? Blob : undefined;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- only compared with and call()ed on constructors
 const functionToString = Function.prototype.toString;
 /** `constructor.toString().startsWith("class")`, remembered per constructor (the source never changes). */
 const classConstructors = new WeakMap<object, boolean>();
-
-type Packed = Record<string, unknown> & { hasOwnProperty(key: string): boolean };
 
 class Writer {
   buf: Uint8Array;
@@ -126,20 +125,20 @@ class Writer {
     } else if (BlobClass !== undefined && value instanceof BlobClass) {
       this.sawBlob = true;
     } else if (constructor == Object || isClass(constructor)) {
-      const object = value as Packed;
+      const object = value as Record<string, unknown>;
       const keys = Object.keys(object);
       const length = keys.length;
       this.header(length, 0x80, 0xde);
       for (let i = 0; i < length; i++) {
         const key = keys[i] as string;
         // As the library: a key no longer own (a getter deleted it) is skipped, its count stays.
-        if (object.hasOwnProperty(key)) {
+        if (Object.hasOwn(object, key)) {
           this.string(key);
           this.value(object[key], depth + 1);
         }
       }
     } else {
-      throw new BinaryPackEncodeError(`Type "${String((constructor as object).toString())}" not yet supported`);
+      throw new BinaryPackEncodeError(`Type "${String(constructor)}" not yet supported`);
     }
   }
 

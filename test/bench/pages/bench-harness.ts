@@ -267,7 +267,9 @@ export async function installBench(libName: string | null) {
     echo(label: string): void {
       const e = endpoint(label);
       e.expectBytes(1);
-      e.onData = (data) => void e.send(data);
+      e.onData = (data) => {
+        e.send(data)?.catch((error: unknown) => console.error(`echo on ${label}:`, error));
+      };
     },
     /** `n` round trips of a 1-byte ArrayBuffer, one after another; each in ms. */
     async ping(label: string, n: number): Promise<number[]> {
@@ -277,9 +279,9 @@ export async function installBench(libName: string | null) {
       for (let k = 0; k < n; k++) {
         const t0 = performance.now();
         await within(
-          new Promise<void>((resolve) => {
+          new Promise<void>((resolve, reject) => {
             e.onData = () => resolve();
-            void e.send(new Uint8Array([k & 0xff]).buffer);
+            e.send(new Uint8Array([k & 0xff]).buffer)?.catch(reject);
           }),
           `pong ${k} on ${label}`,
           5000,
