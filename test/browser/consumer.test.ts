@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from "vite";
 import type * as Testing from "../../testing/index.js";
+import { testEngine } from "../support/env.js";
 
 const repo = new URL("../..", import.meta.url).pathname;
 
@@ -113,7 +114,7 @@ beforeAll(async () => {
   writeFileSync(join(app, "main.js"), MAIN);
   testing = (await import(join(app, "node_modules/sharedpeer/dist/testing/index.js"))) as typeof Testing;
   server = await testing.startPeerServer();
-  browser = await testing.launchChromium();
+  browser = await testing.launchBrowser(testEngine());
 }, 180_000);
 
 afterAll(async () => {

@@ -7,8 +7,9 @@ import { mkdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createServer, type ViteDevServer } from "vite";
-import { launchChromium, newUser } from "../../testing/browser.js";
+import { launchBrowser, newUser } from "../../testing/browser.js";
 import { startPeerServer, type RunningPeerServer } from "../../testing/peer-server.js";
+import { testEngine } from "../support/env.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const shots = `${root}test-results`;
@@ -42,7 +43,7 @@ beforeAll(async () => {
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
   origin = `http://127.0.0.1:${address.port}`;
-  browser = await launchChromium();
+  browser = await launchBrowser(testEngine());
   await mkdir(shots, { recursive: true });
 });
 
