@@ -6,7 +6,8 @@ import { assertNever } from "../contract/assert-never.js";
 import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
-import { codecFor, type Codec } from "./codec/serialization.js";
+import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
+import { fitsIn, maxMessageSize } from "./max-message-size.js";
 import type { Member } from "./member.js";
 import { SendQueue } from "./send-queue.js";
 import type { TabRecord } from "./tab.js";
@@ -51,6 +52,8 @@ export class Connection {
   private chunkTimer: ReturnType<typeof setTimeout> | undefined;
   /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
   private lostTimer: ReturnType<typeof setTimeout> | undefined;
+  /** `a=max-message-size` of our SDP and of the remote's (RFC 8841); what raw messages must fit. */
+  private readonly maxMessage = { local: Infinity, remote: Infinity };
 
   constructor(
     private readonly owner: ConnectionOwner,
@@ -102,6 +105,7 @@ export class Connection {
   handleReport(report: RtcReport): void {
     switch (report.t) {
       case "rtc-local-description":
+        this.maxMessage.local = maxMessageSize(report.sdp.sdp ?? "");
         return this.sendDescription(report.sdp);
       case "rtc-local-candidate":
         return this.owner.signal({
@@ -157,7 +161,13 @@ export class Connection {
 
   /** The remote's ANSWER, or one of its ICE candidates. */
   remoteDescription(sdp: RTCSessionDescriptionInit): void {
+    this.remoteOffered(sdp);
     this.host.post({ t: "rtc-remote-description", ref: this.ref, sdp });
+  }
+
+  /** Notes what the remote's OFFER or ANSWER says about message sizes. */
+  remoteOffered(sdp: RTCSessionDescriptionInit): void {
+    this.maxMessage.remote = maxMessageSize(sdp.sdp ?? "");
   }
 
   remoteCandidate(candidate: RTCIceCandidateInit): void {
@@ -236,16 +246,25 @@ export class Connection {
 
   /**
    * Whether an encoded message can go: binary chunks anything; json above the chunk size reaches only
-   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole.
+   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole if the
+   * channel takes a message that big (else the browser's send() would throw and end the connection).
    */
-  private admit(encoded: Uint8Array, member: Member): "whole" | "chunked" | "refused" {
-    if (encoded.byteLength <= CHUNK_SIZE || this.serialization === "raw") return "whole";
+  private admit(encoded: Encoded, member: Member): "whole" | "chunked" | "refused" {
+    if (this.serialization === "raw") {
+      const limit = Math.min(this.maxMessage.local, this.maxMessage.remote);
+      if (fitsIn(encoded, limit)) return "whole";
+      return this.refuse(member, `A raw message larger than this channel takes (${limit} bytes: the smaller SDP max-message-size of the two ends).`);
+    }
+    if (typeof encoded === "string" || encoded.byteLength <= CHUNK_SIZE) return "whole";
     if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
-    const error = wireError(
-      "message-too-big",
+    return this.refuse(
+      member,
       `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`,
     );
-    member.post(this.errorFrame(member.id, error));
+  }
+
+  private refuse(member: Member, message: string): "refused" {
+    member.post(this.errorFrame(member.id, wireError("message-too-big", message)));
     return "refused";
   }
 

@@ -277,6 +277,7 @@ export class SharedPeer implements ConnectionOwner {
       host,
     );
     conn.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+    conn.remoteOffered(payload.sdp);
     for (const member of this.members.values()) conn.addMember(member, true);
     host.post({
       t: "rtc-create",

@@ -82,6 +82,18 @@ suite.each(DIRECTIONS)("a $from user dials a $to user", ({ from, to }) => {
     await callBothWays(caller.tab, callee.tab, callee.id, "callee");
   });
 
+  test("raw: a message larger than the channel takes (256 KiB between the engines) gives message-too-big; the connection carries on", async () => {
+    const [dialer, answerer] = [await end(from, "sharedpeer"), await end(to, "sharedpeer")];
+    const { out, inc } = await connect(dialer, answerer, "raw");
+    await dialer.tab.evaluate((k) => H.send(k, [V.filled(262_145, 1), "x".repeat(262_145), "after"]), out);
+    await answerer.tab.evaluate((k) => H.waitData(k, 1), inc);
+    expect(await answerer.tab.evaluate((k) => H.received(k), inc)).toEqual(["after"]);
+    const events = await dialer.tab.evaluate((k) => H.connEvents(k), out);
+    expect(events).toEqual(["open", ...Array<unknown>(2).fill(expect.stringMatching(/^error:message-too-big:.*\(262144 bytes/))]);
+    await dialer.tab.evaluate((k) => H.close(k), out);
+    await answerer.tab.evaluate((k) => H.waitEvent(k, "close"), inc);
+  });
+
   for (const [dialerLib, answererLib] of [
     ["sharedpeer", "peerjs"],
     ["peerjs", "sharedpeer"],
