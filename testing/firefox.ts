@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { NoBrowserError } from "./chromium.js";
+import { findExecutable } from "./find-executable.js";
 
 /**
  * Firefox prefs that make WebRTC work between pages on 127.0.0.1 and keep every byte local.
@@ -40,26 +39,12 @@ const SYSTEM_FIREFOX = ["/usr/bin/firefox-esr", "/usr/bin/firefox"];
  * firefox.launch(path === undefined ? {} : { channel: "moz-firefox", executablePath: path });
  */
 export function findFirefox(playwrightExecutable?: () => string): string | undefined {
-  const fromEnv = process.env["FIREFOX_PATH"];
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new NoBrowserError(`FIREFOX_PATH is ${fromEnv}, but there is no file there.`);
-    return fromEnv;
-  }
-  const system = SYSTEM_FIREFOX.find((path) => existsSync(path));
-  if (system) return system;
-  if (ownExecutable(playwrightExecutable)) return undefined;
-  throw new NoBrowserError(
-    "No Firefox found. Install one: `sudo apt-get install -y firefox-esr` (Debian), or " +
+  return findExecutable({
+    envVar: "FIREFOX_PATH",
+    systemPaths: SYSTEM_FIREFOX,
+    playwrightExecutable,
+    howToGet:
+      "No Firefox found. Install one: `sudo apt-get install -y firefox-esr` (Debian), or " +
       "`npx playwright install firefox`, or set FIREFOX_PATH to a Firefox binary.",
-  );
-}
-
-/** Playwright throws from `executablePath()` when it has no build for this platform. */
-function ownExecutable(playwrightExecutable?: () => string): boolean {
-  try {
-    const own = playwrightExecutable?.();
-    return own !== undefined && existsSync(own);
-  } catch {
-    return false;
-  }
+  });
 }
