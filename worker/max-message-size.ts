@@ -1,8 +1,9 @@
 /**
  * The largest message an RTCDataChannel takes, from the SDP `a=max-message-size` of one end
- * (RFC 8841 §6: absent means 65536, 0 means no limit). A browser's `send()` throws a TypeError for
- * more than the smaller of its own and the remote's value: Chromium offers 262144, Firefox
- * 1073741823, so only between two Firefoxes is it more than 256 KiB.
+ * (RFC 8841 §6, https://www.rfc-editor.org/rfc/rfc8841#section-6: absent means 65536, 0 means no
+ * limit). A browser's `send()` throws a TypeError for more than the smaller of its own and the
+ * remote's value: Chromium offers 262144, Firefox 1073741823, so only between two Firefoxes is it
+ * more than 256 KiB.
  *
  * @example
  * maxMessageSize("v=0\r\n…a=max-message-size:262144\r\n") // 262144
