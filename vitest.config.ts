@@ -4,16 +4,25 @@ import type { TestProjectInlineConfiguration } from "vitest/config";
 /**
  * The browser tests run once per engine: the same files, with `SHAREDPEER_BROWSER` telling
  * test/support/env.ts which browser to launch. A file about one engine's behaviour is named
- * `*.chromium.test.ts` (e.g. CDP) and runs only there; `*.cross.test.ts` drives both engines at once
- * and runs once, in its own project.
+ * `*.chromium.test.ts` (e.g. CDP) or `*.firefox.test.ts` and runs only there; `*.cross.test.ts`
+ * drives both engines at once and runs once, in its own project.
  */
-function browserProject(name: string, include: string[], exclude: string[], env: Record<string, string>, order: number) {
-  const project: TestProjectInlineConfiguration = {
+const ONLY_IN = {
+  chromium: "test/browser/**/*.chromium.test.ts",
+  firefox: "test/browser/**/*.firefox.test.ts",
+  cross: "test/browser/**/*.cross.test.ts",
+} as const;
+
+function browserProject(project: keyof typeof ONLY_IN, order: number): TestProjectInlineConfiguration {
+  return {
     test: {
-      name,
-      include,
-      exclude,
-      env,
+      name: `browser:${project}`,
+      include: project === "cross" ? [ONLY_IN.cross] : ["test/browser/**/*.test.ts"],
+      exclude: Object.entries(ONLY_IN)
+        .filter(([name]) => name !== project)
+        .map(([, glob]) => glob),
+      // The cross project's files launch Firefox themselves, beside this Chromium.
+      env: { SHAREDPEER_BROWSER: project === "firefox" ? "firefox" : "chromium" },
       environment: "node",
       // Two cores: one browser at a time keeps WebRTC timing honest, and the projects run one after
       // the other (sequence.groupOrder), never side by side.
@@ -23,11 +32,7 @@ function browserProject(name: string, include: string[], exclude: string[], env:
       hookTimeout: 60_000,
     },
   };
-  return project;
 }
-
-const ALL = "test/browser/**/*.test.ts";
-const ENGINE_SPECIFIC = ["test/browser/**/*.chromium.test.ts", "test/browser/**/*.firefox.test.ts", "test/browser/**/*.cross.test.ts"];
 
 export default defineConfig({
   test: {
@@ -40,21 +45,9 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
         },
       },
-      browserProject(
-        "browser:chromium",
-        [ALL],
-        ENGINE_SPECIFIC.filter((p) => !p.includes(".chromium.")),
-        { SHAREDPEER_BROWSER: "chromium" },
-        1,
-      ),
-      browserProject(
-        "browser:firefox",
-        [ALL],
-        ENGINE_SPECIFIC.filter((p) => !p.includes(".firefox.")),
-        { SHAREDPEER_BROWSER: "firefox" },
-        2,
-      ),
-      browserProject("browser:cross", ["test/browser/**/*.cross.test.ts"], [], { SHAREDPEER_BROWSER: "chromium" }, 3),
+      browserProject("chromium", 1),
+      browserProject("firefox", 2),
+      browserProject("cross", 3),
     ],
   },
 });
