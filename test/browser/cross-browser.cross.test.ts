@@ -110,15 +110,22 @@ suite.each(DIRECTIONS)("a $from user dials a $to user", ({ from, to }) => {
   }
 });
 
-test("Firefox's fake camera and microphone (getUserMedia) call a Chromium user: 640×480 video and audio arrive, Chromium's canvas video goes back", async () => {
+/**
+ * WebRTC scales a camera down when the sender's CPU is short (measured here under load: 640×480 sent,
+ * 320×240 received), so the frames are checked for their 4:3 shape; the audio track tells the
+ * getUserMedia stream from the canvas one.
+ */
+test("Firefox's fake camera and microphone (getUserMedia) call a Chromium user: its 4:3 video and audio arrive, Chromium's canvas video goes back", async () => {
   const [caller, callee] = [await end("firefox", "sharedpeer"), await end("chromium", "sharedpeer")];
   expect(await caller.tab.evaluate(() => M.useUserMedia())).toEqual(["audio", "video"]);
   const out = await caller.tab.evaluate((to) => M.call("me", to), callee.id);
   const inc = await callee.tab.evaluate(() => M.incoming("me"));
   await callee.tab.evaluate((k) => M.answer(k), inc);
-  expect(await callee.tab.evaluate((k) => M.remoteVideo(k), inc)).toEqual({ width: 640, height: 480, live: true });
+  const video = await callee.tab.evaluate((k) => M.remoteVideo(k), inc);
+  expect({ live: video.live, shape: video.width * 3 === video.height * 4 }).toEqual({ live: true, shape: true });
   expect(await callee.tab.evaluate((k) => M.remoteTracks(k), inc)).toEqual(["audio", "video"]);
   expect(await caller.tab.evaluate((k) => M.remoteVideo(k), out)).toEqual({ width: 320, height: 240, live: true });
+  expect(await caller.tab.evaluate((k) => M.remoteTracks(k), out)).toEqual(["video"]);
   await caller.tab.evaluate((k) => M.hangUp(k), out);
   await callee.tab.evaluate((k) => M.waitEvent(k, "close", 10_000), inc);
 });
