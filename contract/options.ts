@@ -51,10 +51,10 @@ export type LogLevel = 0 | 1 | 2 | 3;
  * @example
  * peer.connect("bob", { serialization: "raw" }); // strings and ArrayBuffers as they are
  */
-export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "none";
+export type SerializationName = "binary" | "binary-utf8" | "json" | "raw" | "none" | "MsgPack";
 
 /** What goes on the wire in OFFER.serialization. */
-export type WireSerialization = "binary" | "json" | "raw";
+export type WireSerialization = "binary" | "json" | "raw" | "MsgPack";
 
 export interface ConnectSettings {
   readonly connectionId: string;
@@ -74,6 +74,8 @@ export function toWireSerialization(name: SerializationName): WireSerialization 
     case "raw":
     case "none":
       return "raw";
+    case "MsgPack":
+      return "MsgPack";
   }
 }
 

@@ -32,7 +32,12 @@ export type ConnectionEvent =
   | { readonly t: "conn-error"; readonly member: MemberId; readonly ref: ConnRef; readonly error: WireError }
   | { readonly t: "conn-closed"; readonly member: MemberId; readonly ref: ConnRef }
   | { readonly t: "conn-ice-state"; readonly member: MemberId; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
-  | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress };
+  | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress }
+  /**
+   * The send queue changed: `queued` messages wait in the worker for this connection (from every
+   * tab), and the worker has taken `taken` send requests of this member so far (`bufferSize`).
+   */
+  | { readonly t: "conn-buffer"; readonly member: MemberId; readonly ref: ConnRef; readonly queued: number; readonly taken: number };
 
 /**
  * How far one large message (more than one chunk) has moved; see `sendProgress`/`receiveProgress`.

@@ -67,6 +67,10 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
   private readonly early: Array<(ref: ConnRef, link: WorkerLink) => void> = [];
   private listening: boolean | undefined;
   private sends = 0;
+  /** Send requests posted to the worker, those it has taken, and what waits in its queue (bufferSize). */
+  private posted = 0;
+  private taken = 0;
+  private queued = 0;
 
   constructor(seed: ConnectionSeed) {
     super(seed);
@@ -81,9 +85,19 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     return this.provider?.id ?? null;
   }
 
-  /** Messages queued in the worker for this connection (0 here: the worker applies backpressure itself). */
+  /**
+   * Messages waiting to go out on this connection, as peerjs counts them: those this tab sent that
+   * have not reached the worker yet, plus those queued in the worker (from every tab), kept current
+   * by the worker. What already sits in the channel's own buffer (up to 8 MiB) is not counted.
+   *
+   * @example
+   * for (const piece of pieces) {
+   *   while (conn.bufferSize > 8) await new Promise((r) => setTimeout(r, 10));
+   *   conn.send(piece);
+   * }
+   */
   get bufferSize(): number {
-    return 0;
+    return this.state === "closed" ? 0 : this.posted - this.taken + this.queued;
   }
 
   /**
@@ -107,6 +121,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
       return sendId;
     }
     this.request({ t: "send", member: this.member, ref: this.ref, value: data, sendId });
+    this.posted++;
     return sendId;
   }
 
@@ -183,6 +198,10 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
         return;
       case "conn-data":
         this.emit("data", event.data);
+        return;
+      case "conn-buffer":
+        this.queued = event.queued;
+        this.taken = event.taken;
         return;
       case "conn-progress":
         if (event.progress.direction === "send") this.emit("sendProgress", event.progress);

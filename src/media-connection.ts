@@ -126,6 +126,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
         return;
       case "conn-data":
       case "conn-progress":
+      case "conn-buffer":
       case "conn-error":
       case "conn-closed":
       case "conn-ice-state":

@@ -7,6 +7,8 @@ import {
 } from "../contract/options.js";
 import { randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
+import type { SerializerMapping } from "./serializers.js";
+import type { CallOptions } from "./media-connection.js";
 
 /**
  * Where the hub runs; `auto` picks shared, else dedicated, else inline.
@@ -54,6 +56,8 @@ export interface PeerOptions {
   share?: boolean;
   /** Bounds on what a remote can make this peer hold (defaults: 256 MiB, 256 MiB, 30 s). */
   limits?: Partial<ReceiveLimits>;
+  /** peerjs's serializer classes: sharedpeer takes `{ MsgPack }` and `{ default: MsgPack }` (see `SerializerMapping`). */
+  serializers?: SerializerMapping;
 }
 
 /**
@@ -73,8 +77,8 @@ export interface ConnectOptions {
   reliable?: boolean;
 }
 
-const CLOUD_HOST = "0.peerjs.com";
-const DEFAULT_CONFIG: RTCConfiguration = {
+export const CLOUD_HOST = "0.peerjs.com";
+export const DEFAULT_CONFIG: RTCConfiguration = {
   iceServers: [
     { urls: "stun:stun.l.google.com:19302" },
     {
@@ -148,3 +152,35 @@ export function resolveSettings(options: PeerOptions, page: Location | undefined
     limits: { ...DEFAULT_RECEIVE_LIMITS, ...options.limits },
   };
 }
+
+/**
+ * peerjs's name for the server part of the Peer options.
+ *
+ * @example
+ * const server: PeerJSOption = { host: "127.0.0.1", port: 9000, path: "/" };
+ */
+export type PeerJSOption = Pick<PeerOptions, "key" | "host" | "port" | "path" | "secure" | "token" | "config" | "debug" | "referrerPolicy">;
+
+/**
+ * peerjs's name for the options of `connect()`.
+ *
+ * @example
+ * const options: PeerConnectOption = { serialization: "json", reliable: true };
+ */
+export type PeerConnectOption = ConnectOptions;
+
+/**
+ * peerjs's name for the options of `peer.call()`.
+ *
+ * @example
+ * const options: CallOption = { metadata: { room: 7 } };
+ */
+export type CallOption = CallOptions;
+
+/**
+ * peerjs's name for the options of `mediaConnection.answer()`.
+ *
+ * @example
+ * const options: AnswerOption = { sdpTransform: (sdp) => sdp };
+ */
+export type AnswerOption = Pick<CallOptions, "sdpTransform">;

@@ -10,25 +10,29 @@ export type { PeerErrorType };
 
 /**
  * The error of every `error` event, as in peerjs: `type` says what happened, `message` says it
- * in words (never empty), `cause` says why where something deeper failed.
+ * in words (never empty), `cause` says why where something deeper failed. As peerjs's, its only
+ * own enumerable property is `type`: `JSON.stringify(err)` is `{"type":"…"}`.
  *
  * @example
  * peer.on("error", (err) => {
  *   if (err.type === "unavailable-id") pickAnotherId();
  * });
  */
-export class PeerError extends Error {
-  override readonly name = "PeerError";
+export class PeerError<T extends string = PeerErrorType> extends Error {
+  static {
+    // On the prototype, not the instance: apps serialize errors, and peerjs's show `type` only.
+    Object.defineProperty(this.prototype, "name", { value: "PeerError", writable: true, configurable: true });
+  }
   /** What kind of failure; one of the peerjs 1.5.5 values. */
-  readonly type: PeerErrorType;
+  type: T;
 
-  constructor(type: PeerErrorType, message: string, options?: { cause?: unknown }) {
+  constructor(type: T, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.type = type;
   }
 
   /** @internal Rebuilds an error that crossed the worker boundary. */
-  static fromWire(error: WireError): PeerError {
+  static fromWire(error: WireError): PeerError<PeerErrorType> {
     return new PeerError(error.type, error.message, error.cause === undefined ? undefined : { cause: error.cause });
   }
 }

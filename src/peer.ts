@@ -6,6 +6,7 @@ import type { WorkerMode } from "../contract/worker-api.js";
 import { assertNever } from "../contract/assert-never.js";
 import { ConnectionList, type AnyConnection } from "./connection-list.js";
 import { DataConnection } from "./data-connection.js";
+import { defaultSerialization, newDataConnection } from "./serializers.js";
 import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
 import { MediaConnection, type CallOptions } from "./media-connection.js";
 import { Logger } from "./logger.js";
@@ -41,7 +42,7 @@ export interface PeerEvents {
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
-const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none"];
+const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none", "MsgPack"];
 
 /**
  * A peer on a PeerServer, shared by every tab of this origin that asks for the same id,
@@ -67,6 +68,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private ownDisconnects = 0;
   /** The options this Peer was made with. */
   readonly options: PeerOptions;
+  /** What `connect()` uses without a serialization: `serializers.default`, else the class's own. */
+  private readonly defaultSerialization: SerializationName;
 
   constructor(options?: PeerOptions);
   constructor(id?: string | null, options?: PeerOptions);
@@ -74,6 +77,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     super();
     const { id, options } = splitPeerArgs(idOrOptions, maybeOptions);
     this.options = options;
+    this.defaultSerialization = defaultSerialization(options.serializers, this.baseSerialization);
     this.requestedId = id;
     this.currentId = null;
     this.settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
@@ -86,6 +90,11 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.ready = this.attach(wanted, options.workerUrl);
+  }
+
+  /** The serialization `connect()` uses by default in this class (MsgPackPeer overrides it with MsgPack). */
+  protected get baseSerialization(): SerializationName {
+    return "binary";
   }
 
   /** This peer's id: null until the server confirmed it (and again after `disconnect()`). */
@@ -126,7 +135,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (typeof peer !== "string" || peer === "") throw new TypeError("connect() needs the remote peer's id");
     const options: ConnectOptions =
       typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
-    const serialization = options.serialization ?? "binary";
+    const serialization = options.serialization ?? this.defaultSerialization;
     if (!SERIALIZATIONS.includes(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
     const connectionId = newConnectionId();
     const settings: ConnectSettings = {
@@ -134,9 +143,10 @@ export class Peer extends EventEmitter<PeerEvents> {
       label: options.label ?? connectionId,
       metadata: options.metadata,
       serialization: toWireSerialization(serialization),
-      reliable: options.reliable ?? false,
+      // As peerjs's StreamConnection: MsgPack needs an ordered, reliable channel.
+      reliable: serialization === "MsgPack" || (options.reliable ?? false),
     };
-    const conn = new DataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
+    const conn = newDataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
     if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
     void this.ready
@@ -308,6 +318,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "conn-closed":
       case "conn-ice-state":
       case "conn-progress":
+      case "conn-buffer":
         this.conns.get(frame.ref)?.[connectionInternals].handle(frame);
         return;
       default:
@@ -316,11 +327,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const { conn, placedHere } = this.conns.adopt(
-      info.ref,
-      info.connectionId,
-      DataConnection,
-      () => new DataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
+    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
+      newDataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
     );
     if (incoming) this.emit("connection", conn, info.metadata);
     else if (!placedHere) this.emit("sharedConnection", conn);

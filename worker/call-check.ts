@@ -5,7 +5,7 @@
  */
 import type { ConnectSettings, PeerSettings } from "../contract/options.js";
 
-const SERIALIZATIONS = new Set(["binary", "json", "raw"]);
+const SERIALIZATIONS = new Set(["binary", "json", "raw", "MsgPack"]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const isCount = (v: unknown, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= max;
@@ -41,7 +41,7 @@ export function connectProblem(remoteId: unknown, settings: unknown): string | u
   if (!isText(remoteId)) return "the remote id is not a non-empty string";
   if (!isObject(settings)) return "connect settings are not an object";
   if (!isText(settings["connectionId"]) || typeof settings["label"] !== "string") return "connectionId and label must be strings";
-  if (!SERIALIZATIONS.has(settings["serialization"] as string)) return "serialization is not binary, json or raw";
+  if (!SERIALIZATIONS.has(settings["serialization"] as string)) return "serialization is not binary, json, raw or MsgPack";
   if (typeof settings["reliable"] !== "boolean") return "reliable is not a boolean";
   return undefined;
 }

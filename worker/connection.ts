@@ -6,10 +6,12 @@ import { assertNever } from "../contract/assert-never.js";
 import { SHAREDPEER_WIRE_VERSION, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import { CHUNK_SIZE, chunkCount } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
-import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
+import { codecFor, type Codec, type Decoded, type DecodedFrame, type Encoded } from "./codec/serialization.js";
 import { fitsIn, maxMessageSize } from "./max-message-size.js";
 import type { Member } from "./member.js";
-import { SendQueue } from "./send-queue.js";
+import { MSGPACK_PIECE } from "./codec/msgpack.js";
+import { SendQueue, type Admission } from "./send-queue.js";
+import { BufferReport } from "./buffer-report.js";
 import type { TabRecord } from "./tab.js";
 
 /**
@@ -50,6 +52,9 @@ export class Connection {
   private readonly reassembler: Reassembler;
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
   private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly buffer: BufferReport;
+  /** When the last channel message arrived: a stream value that gets nothing for the chunk timeout is stalled. */
+  private lastReceivedAt = 0;
   /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
   private lostTimer: ReturnType<typeof setTimeout> | undefined;
   /** `a=max-message-size` of our SDP and of the remote's (RFC 8841); what raw messages must fit. */
@@ -68,7 +73,12 @@ export class Connection {
     readonly host: TabRecord,
     private readonly limits: ReassemblyLimits,
   ) {
-    this.codec = codecFor(serialization);
+    this.codec = codecFor(serialization, limits);
+    this.buffer = new BufferReport(
+      ref,
+      () => this.queue.queued,
+      () => (this.state === "closed" ? [] : this.members()),
+    );
     this.queue = new SendQueue({
       ref,
       host,
@@ -76,6 +86,7 @@ export class Connection {
       admit: (encoded, from) => this.admit(encoded, from.member),
       reportError: (member, error) => member.post(this.errorFrame(member.id, error)),
       closeNow: () => this.close(),
+      queueChanged: () => this.buffer.soon(),
     });
     // peerjs and sharedpeer cut at CHUNK_SIZE: a larger total announces a message beyond the limit.
     // Every chunk but a message's last is full, so the pending bytes bound the pending chunks too.
@@ -96,6 +107,7 @@ export class Connection {
 
   removeMember(member: MemberId): void {
     this.listening.delete(member);
+    this.buffer.forget(member);
   }
 
   setListening(member: MemberId, on: boolean): void {
@@ -181,6 +193,7 @@ export class Connection {
 
   /** A value from a tab: encoded here, in the worker, and queued in arrival order. */
   send(member: Member, value: unknown, sendId: number): void {
+    this.buffer.took(member.id);
     if (this.state !== "open") {
       member.post(
         this.errorFrame(
@@ -206,6 +219,7 @@ export class Connection {
     this.state = "closed";
     this.queue.clear();
     this.reassembler.clear();
+    this.codec.clear?.();
     clearTimeout(this.chunkTimer);
     clearTimeout(this.lostTimer);
     this.host.post({ t: "rtc-close", ref: this.ref });
@@ -247,15 +261,21 @@ export class Connection {
   /**
    * Whether an encoded message can go: binary chunks anything; json above the chunk size reaches only
    * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole if the
-   * channel takes a message that big (else the browser's send() would throw and end the connection).
+   * channel takes a message that big (else the browser's send() would throw and end the connection);
+   * MsgPack is a stream, cut into 32 KiB pieces as peerjs's StreamConnection does.
    */
-  private admit(encoded: Encoded, member: Member): "whole" | "chunked" | "refused" {
+  private admit(encoded: Encoded, member: Member): Admission {
     if (this.serialization === "raw") {
       const limit = Math.min(this.maxMessage.local, this.maxMessage.remote);
       if (fitsIn(encoded, limit)) return "whole";
-      return this.refuse(member, `A raw message larger than this channel takes (${limit} bytes: the smaller SDP max-message-size of the two ends).`);
+      return this.refuse(
+        member,
+        `A raw message larger than this channel takes (${limit} bytes: the smaller SDP max-message-size of the two ends).`,
+      );
     }
-    if (typeof encoded === "string" || encoded.byteLength <= CHUNK_SIZE) return "whole";
+    if (typeof encoded === "string") return "whole";
+    if (this.serialization === "MsgPack") return encoded.byteLength <= MSGPACK_PIECE ? "whole" : "split";
+    if (encoded.byteLength <= CHUNK_SIZE) return "whole";
     if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
     return this.refuse(
       member,
@@ -270,9 +290,23 @@ export class Connection {
 
   private received(data: Uint8Array | string): void {
     if (this.state === "closed") return;
+    this.lastReceivedAt = performance.now();
+    let frame: Decoded;
+    try {
+      frame = this.codec.decode(data);
+    } catch (cause) {
+      return this.fail("connection-closed", `Undecodable data from ${this.remoteId}: ${messageOf(cause)}`, cause);
+    }
+    if (frame.kind !== "many") return this.take(frame);
+    for (const one of frame.frames) this.take(one);
+    if (this.codec.unfinished?.()) this.watchChunks();
+  }
+
+  /** One decoded frame: data is delivered, a chunk reassembled, a close closes. */
+  private take(frame: DecodedFrame): void {
+    if (this.state === "closed") return;
     let value: unknown;
     try {
-      const frame = this.codec.decode(data);
       if (frame.kind === "close") return this.close();
       if (frame.kind === "chunk") {
         const { messageId, total } = frame.chunk;
@@ -298,13 +332,17 @@ export class Connection {
     if (this.chunkTimer !== undefined) return;
     this.chunkTimer = setTimeout(() => {
       this.chunkTimer = undefined;
-      const expired = this.reassembler.expire(performance.now());
-      if (expired.length > 0) {
+      const now = performance.now();
+      const expired = this.reassembler.expire(now);
+      const stalled = this.codec.unfinished?.() === true;
+      if (stalled && now - this.lastReceivedAt >= this.limits.idleTimeout) {
+        this.fail("connection-closed", `A value from ${this.remoteId} stopped arriving: no data for ${this.limits.idleTimeout} ms.`);
+      } else if (expired.length > 0) {
         this.fail(
           "connection-closed",
           `Message ${expired.join(", ")} from ${this.remoteId} stopped arriving: no chunk for ${this.limits.idleTimeout} ms.`,
         );
-      } else if (this.reassembler.size > 0) {
+      } else if (this.reassembler.size > 0 || stalled) {
         this.watchChunks();
       }
     }, this.limits.idleTimeout / 2);

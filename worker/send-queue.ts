@@ -1,6 +1,7 @@
 import { wireError, type WireError } from "../contract/errors.js";
 import type { ConnRef } from "../contract/ids.js";
-import { CHUNK_SIZE, chunkCount, frameChunks } from "./codec/chunker.js";
+import { CHUNK_SIZE, chunkCount, frameChunks, framePieces } from "./codec/chunker.js";
+import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import type { Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import type { TabRecord } from "./tab.js";
@@ -15,6 +16,9 @@ const LOW_WATER = 2 * 1024 * 1024;
 /** Bytes per rtc-send frame, so that one transfer stays small. */
 const BATCH_BYTES = 1024 * 1024;
 
+/** How an encoded message goes: in one channel message, cut, or not at all (the owner said why). */
+export type Admission = "whole" | "chunked" | "split" | "refused";
+
 /** Who sent a message, so that its progress and errors go back to that tab's DataConnection. */
 export interface Sender {
   readonly member: Member;
@@ -28,7 +32,8 @@ type Outgoing =
       readonly kind: "bytes";
       readonly bytes: Uint8Array;
       readonly from: Sender;
-      readonly chunked: boolean;
+      /** chunked: peerjs's `__peerData` chunks; split: bare pieces of a stream (MsgPack). */
+      readonly cut: "chunked" | "split" | undefined;
       messageId: number;
       next: number;
     }
@@ -50,10 +55,12 @@ export interface SendQueueOwner {
   /** The connection's serialization; throws when the value cannot be encoded. */
   encode(value: unknown): Encoded | Promise<Encoded>;
   /** Whether an encoded message of this size can go (else the owner reported why to `from`). */
-  admit(encoded: Encoded, from: Sender): "whole" | "chunked" | "refused";
+  admit(encoded: Encoded, from: Sender): Admission;
   reportError(member: Member, error: WireError): void;
   /** A flush close reached the head of the queue, on a serialization with no in-band close. */
   closeNow(): void;
+  /** Messages waiting (not yet handed to the host in full) may have changed. */
+  queueChanged(): void;
 }
 
 /**
@@ -106,10 +113,20 @@ export class SendQueue {
     const fit = this.owner.admit(encoded, from);
     if (fit === "refused") return undefined;
     if (typeof encoded === "string") return { kind: "text", text: encoded };
-    return { kind: "bytes", bytes: encoded, from, chunked: fit === "chunked", messageId: 0, next: 0 };
+    return { kind: "bytes", bytes: encoded, from, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
+  }
+
+  /** Messages not yet handed to the host in full: what peerjs's `bufferSize` counts. */
+  get queued(): number {
+    return this.outbox.length;
   }
 
   private pump(): void {
+    this.move();
+    this.owner.queueChanged();
+  }
+
+  private move(): void {
     if (!this.running || this.waitingForEncode) return;
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
@@ -130,7 +147,7 @@ export class SendQueue {
         this.awaitEncode(head.promise, head.from);
         return;
       }
-      if (head.kind === "bytes" && !head.chunked) {
+      if (head.kind === "bytes" && head.cut === undefined) {
         this.outbox.shift();
         batch.push(head.bytes);
         batchBytes += head.bytes.byteLength;
@@ -171,9 +188,14 @@ export class SendQueue {
   }
 
   private postChunks(message: Extract<Outgoing, { kind: "bytes" }>): void {
-    if (message.messageId === 0) message.messageId = this.nextMessageId++;
-    const total = chunkCount(message.bytes.byteLength);
-    const frames = frameChunks(message.bytes, message.messageId, message.next, Math.ceil(BATCH_BYTES / CHUNK_SIZE));
+    const split = message.cut === "split";
+    const size = split ? MSGPACK_PIECE : CHUNK_SIZE;
+    if (message.messageId === 0 && !split) message.messageId = this.nextMessageId++;
+    const total = chunkCount(message.bytes.byteLength, size);
+    const count = Math.ceil(BATCH_BYTES / size);
+    const frames = split
+      ? framePieces(message.bytes, message.next, count, size)
+      : frameChunks(message.bytes, message.messageId, message.next, count);
     message.next += frames.sizes.length;
     if (message.next >= total) this.outbox.shift();
     this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [
@@ -182,7 +204,7 @@ export class SendQueue {
     this.posted += frames.bytes.byteLength;
     this.unsent += frames.bytes.byteLength;
     const length = message.bytes.byteLength;
-    this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * CHUNK_SIZE), total: length });
+    this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * size), total: length });
   }
 
   private postBytes(messages: Uint8Array[], total: number): void {

@@ -272,7 +272,8 @@ export class SharedPeer implements ConnectionOwner {
       payload.label ?? payload.connectionId,
       payload.metadata,
       serialization,
-      payload.reliable ?? false,
+      // peerjs's StreamConnection (MsgPack) is reliable whatever the offer says.
+      serialization === "MsgPack" || (payload.reliable ?? false),
       "answerer",
       host,
     );
@@ -362,6 +363,8 @@ function wireSerialization(name: string | undefined): WireSerialization | undefi
     case "raw":
     case "none":
       return "raw";
+    case "MsgPack":
+      return "MsgPack";
     default:
       return undefined;
   }

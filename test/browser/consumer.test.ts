@@ -5,7 +5,7 @@
  * and its TypeScript checks the published types.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -25,7 +25,7 @@ function installTarball(tarball: string, into: string): void {
   mkdirSync(into, { recursive: true });
   execFileSync("tar", ["xzf", tarball, "-C", into, "--strip-components=1"]);
   const manifest = JSON.parse(readFileSync(join(into, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  for (const name of [...Object.keys(manifest.dependencies), "vite", "typescript", "playwright-core", "peer"]) {
+  for (const name of [...Object.keys(manifest.dependencies), "vite", "typescript", "playwright-core", "peer", "peerjs"]) {
     const link = join(into, "..", name);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(repo, "node_modules", name), link, "dir");
@@ -62,6 +62,26 @@ const bad: PeerError["type"] = "oops";
 new Peer({ worker: "service" });
 void bad;
 `;
+/** What the peerjs app of test/fixtures/drop-in-app.ts sees, run on sharedpeer in Chromium. */
+const DROP_IN_SEES = [
+  "supports data=true reliable=true audioVideo=true webRTC=true",
+  "browser chrome true",
+  "validateId true false token string",
+  'pack {"hello":[1,"two"]}',
+  "enums data raw message ID-TAKEN",
+  "errors negotiation-failed message-too-big webrtc",
+  'error true true {"type":"invalid-id"}',
+  "open true",
+  "outgoing MsgPack msgpack=true buffered=false",
+  "outgoing json msgpack=false buffered=true",
+  'data {"kind":"json"}',
+  'data {"kind":"msgpack","bytes":[1,2]}',
+  "incoming MsgPack stream=true buffered=false",
+  "incoming json stream=false buffered=true",
+  "bufferSize number",
+  'call option {"room":1}',
+];
+
 let app: string;
 let server: Testing.RunningPeerServer;
 let browser: Browser;
@@ -77,6 +97,7 @@ window.events = [];
 peer.on("open", (id) => window.events.push("open:" + id + ":" + peer.mode));
 peer.on("error", (e) => window.events.push("error:" + e.type + ":" + e.message));
 peer.on("connection", (conn) => conn.on("data", (d) => window.events.push("data:" + d)));
+window.runDropIn = () => import("./drop-in-app.ts").then((m) => m.runDropIn(Number(q.get("port"))));
 window.send = (to, text) => {
   const conn = peer.connect(to, { reliable: true });
   conn.on("open", () => conn.send(text));
@@ -95,6 +116,7 @@ beforeAll(async () => {
   );
   installTarball(join(app, packed), join(app, "node_modules/sharedpeer"));
   writeFileSync(join(app, "types.ts"), TYPES);
+  copyFileSync(join(repo, "test/fixtures/drop-in-app.ts"), join(app, "drop-in-app.ts"));
   writeFileSync(
     join(app, "tsconfig.json"),
     JSON.stringify({
@@ -107,7 +129,16 @@ beforeAll(async () => {
         lib: ["ES2022", "DOM"],
         types: [],
       },
-      files: ["types.ts"],
+      files: ["types.ts", "drop-in-app.ts"],
+    }),
+  );
+  // The same app against peerjs itself: every name it imports is a real peerjs 1.5.5 export.
+  writeFileSync(
+    join(app, "tsconfig.peerjs.json"),
+    JSON.stringify({
+      extends: "./tsconfig.json",
+      compilerOptions: { skipLibCheck: true, paths: { sharedpeer: ["./node_modules/peerjs/dist/types.d.ts"] } },
+      files: ["drop-in-app.ts"],
     }),
   );
   writeFileSync(join(app, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="/main.js"></script>`);
@@ -150,6 +181,7 @@ async function checkApp(origin: string): Promise<void> {
     );
     expect((await events(tab1, 2))[1]).toBe("data:hi from the other user");
     expect((await events(tab2, 2))[1]).toBe("data:hi from the other user");
+    expect(await other.evaluate(() => (window as unknown as { runDropIn: () => Promise<string[]> }).runDropIn())).toEqual(DROP_IN_SEES);
   } finally {
     await Promise.all(users.map((u) => u.close()));
   }
@@ -174,6 +206,34 @@ test("the tarball holds only the build, its types, README, LICENSE and package.j
 
 test("the published types accept the peerjs API and reject misuse", () => {
   execFileSync(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
+});
+
+/** Every name peerjs 1.5.5's published types export (its `export default` is Peer). */
+function peerjsExports(): string[] {
+  const dts = readFileSync(join(repo, "node_modules/peerjs/dist/types.d.ts"), "utf8");
+  const names = [...dts.matchAll(/^export (?:declare )?(?:abstract )?(?:class|interface|enum|const|type|function) (\w+)/gm)].map(
+    (m) => m[1]!,
+  );
+  return [...new Set(names)].sort();
+}
+
+test("the drop-in app imports every named export of peerjs 1.5.5, and type-checks against peerjs and sharedpeer", () => {
+  const source = readFileSync(join(repo, "test/fixtures/drop-in-app.ts"), "utf8");
+  const block = /import Peer, \{([^}]+)\} from "sharedpeer"/.exec(source)![1]!;
+  const imported = block
+    .split(",")
+    .map(
+      (s) =>
+        s
+          .trim()
+          .replace(/^type /, "")
+          .split(" as ")[0]!,
+    )
+    .filter(Boolean);
+  expect([...new Set(imported)].sort()).toEqual(peerjsExports());
+  const tsc = join(app, "node_modules/typescript/bin/tsc");
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.peerjs.json"], { cwd: app, encoding: "utf8" });
+  execFileSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
 });
 
 test("installed from the tarball, in Vite dev: the worker is found and shared", async () => {

@@ -9,7 +9,14 @@ import type { Engine } from "../../testing/browser.js";
 import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 import { callBothWays, expectTransfer, type ValueSet } from "../support/exchange.js";
-import { binaryValues, officialStructuredValues, rawValues, smallBinaryValues, structuredValues } from "../fixtures/basic-values.js";
+import {
+  binaryValues,
+  msgpackValues,
+  officialStructuredValues,
+  rawValues,
+  smallBinaryValues,
+  structuredValues,
+} from "../fixtures/basic-values.js";
 
 const env = useBrowserEnv();
 const fresh = idMaker();
@@ -46,6 +53,7 @@ const SHAREDPEER_SETS: Record<string, ValueSet[]> = {
   "binary-utf8": ["structuredValues"],
   json: ["structuredValues"],
   raw: ["rawValues"],
+  MsgPack: ["msgpackValues"],
 };
 const VALUES: Record<ValueSet, () => unknown[]> = {
   structuredValues,
@@ -53,6 +61,7 @@ const VALUES: Record<ValueSet, () => unknown[]> = {
   officialStructuredValues,
   smallBinaryValues,
   rawValues,
+  msgpackValues,
 };
 
 /** Both ways on one connection, then the dialer closes and the answerer sees it. */

@@ -46,6 +46,9 @@ const types = (list: string[]) => list.map((e) => (e.startsWith("error:") ? e.sp
  */
 const failedBeforeOpen = (lib: Lib, errorType: string) =>
   lib === "peerjs" ? [`error:${errorType}`, "disconnected", "close"] : [`error:${errorType}`, "close"];
+/** What `JSON.stringify(err)` gives for each error, in both libraries: `type` is the only own enumerable property. */
+const asJson = (...types: string[]) => types.map((type) => JSON.stringify({ type }));
+const errorJson = (tab: Page, name: string) => tab.evaluate((n) => H.peerErrorJson(n), name);
 /** A sharedpeer error event: its type, and a message that says something. */
 const withMessage = (type: string) => new RegExp(`^error:${type}:.+`);
 
@@ -66,6 +69,7 @@ suite.each(LIBS)("%s", (lib) => {
       await waitPeerEvent(tab, thief, "close");
       expect(types(await events(tab, thief))).toEqual(failedBeforeOpen(lib, "unavailable-id"));
       expect(await tab.evaluate((n) => H.flagsNow(n), thief)).toEqual({ id: null, open: false, disconnected: true, destroyed: true });
+      expect(await errorJson(tab, thief)).toEqual(asJson("unavailable-id"));
     }
     if (lib === "sharedpeer") {
       for (const thief of thieves) expect((await events(tab, thief))[0]).toBe(`error:unavailable-id:ID "${id}" is taken`);
@@ -82,6 +86,7 @@ suite.each(LIBS)("%s", (lib) => {
     expect(result).toMatch(lib === "sharedpeer" ? withMessage("server-error") : /^error:server-error:/);
     await waitPeerEvent(tab, name, "close");
     expect(types(await events(tab, name))).toEqual(failedBeforeOpen(lib, "server-error"));
+    expect(await errorJson(tab, name)).toEqual(asJson("server-error"));
     expect(await tab.evaluate((n) => H.flagsNow(n), name)).toEqual({ id: null, open: false, disconnected: true, destroyed: true });
   });
 
@@ -98,6 +103,7 @@ suite.each(LIBS)("%s", (lib) => {
     const error = await waitPeerEvent(tab, name, "error:");
     expect(error).toMatch(lib === "sharedpeer" ? withMessage("disconnected") : /^error:disconnected:/);
     expect(types(await events(tab, name))).toEqual([`open:${id}`, "disconnected", "error:disconnected"]);
+    expect(await errorJson(tab, name)).toEqual(asJson("disconnected"));
     if (lib === "peerjs") {
       expect(key).toBeNull(); // 1.5.5 returns undefined
     } else {
@@ -146,6 +152,7 @@ suite.each(LIBS)("%s", (lib) => {
     expect(result).toMatch(lib === "sharedpeer" ? withMessage("invalid-id") : /^error:invalid-id:/);
     await waitPeerEvent(tab, name, "close");
     expect(types(await events(tab, name))).toEqual(failedBeforeOpen(lib, "invalid-id"));
+    expect(await errorJson(tab, name)).toEqual(asJson("invalid-id"));
     expect(await tab.evaluate((n) => H.flagsNow(n), name)).toMatchObject({ open: false, destroyed: true });
   });
 
@@ -170,8 +177,52 @@ suite.each(LIBS)("%s", (lib) => {
       expect(await tab.evaluate((k) => H.connEvents(k), key)).toEqual([]);
     }
     expect(await tab.evaluate((n) => H.flagsNow(n)?.open, name)).toBe(true);
+    expect(await errorJson(tab, name)).toEqual(asJson("peer-unavailable"));
+    if (lib === "sharedpeer") expect(await tab.evaluate((k) => H.connErrorJson(k), key)).toEqual(asJson("peer-unavailable"));
     await tab.evaluate((n) => H.destroy(n), name);
   });
+
+  test("send() before open: the connection gets not-open-yet, which serializes as peerjs's", async () => {
+    const tab = tabs[lib];
+    const name = fresh("eager");
+    expect(await newPeer(tab, name, name)).toBe(`open:${name}`);
+    const key = await tab.evaluate(
+      ([n, to]) => {
+        const k = H.connect(n, to, { reliable: true });
+        H.send(k, ["too early"]);
+        return k;
+      },
+      [name, fresh("later")] as const,
+    );
+    expect(types(await tab.evaluate((k) => H.connEvents(k), key))).toEqual(["error:not-open-yet"]);
+    expect(await tab.evaluate((k) => H.connErrorJson(k), key)).toEqual(asJson("not-open-yet"));
+    await tab.evaluate((n) => H.destroy(n), name);
+  });
+});
+
+test("JSON.stringify of a PeerError of every type, from a text or from an Error, is the same in both libraries", async () => {
+  const all = await tabs.sharedpeer.evaluate(() => [
+    ...Object.values(SP.PeerErrorType),
+    ...Object.values(SP.BaseConnectionErrorType),
+    ...Object.values(SP.DataConnectionErrorType),
+  ]);
+  expect(all).toHaveLength(16);
+  const official = await tabs.peerjs.evaluate(
+    (types) =>
+      types.flatMap((t) => [JSON.stringify(new PJ.PeerError(t, "it broke")), JSON.stringify(new PJ.PeerError(t, new Error("deeper")))]),
+    all,
+  );
+  const ours = await tabs.sharedpeer.evaluate(
+    (types) =>
+      types.flatMap((t) => {
+        const e = new SP.PeerError(t as never, "it broke", { cause: new Error("deeper") });
+        if (e.name !== "PeerError" || e.message !== "it broke") throw new Error("name and message must stay readable");
+        return [JSON.stringify(e), JSON.stringify(new SP.PeerError(t as never, "it broke"))];
+      }),
+    all,
+  );
+  expect(ours).toEqual(official);
+  expect(official[0]).toBe('{"type":"browser-incompatible"}');
 });
 
 test("sharedpeer: with the default share:true a second Peer in the same browser attaches; in another browser it gets unavailable-id", async () => {
@@ -296,6 +347,7 @@ test("server down, then up again: both libraries report network + disconnected, 
     expect(types(await events(tabs[lib], name))).toEqual([`open:${name}`, "error:network", "disconnected", `open:${name}`]);
     expect(await tabs[lib].evaluate((n) => H.flagsNow(n), name)).toEqual({ id: name, open: true, disconnected: false, destroyed: false });
     if (lib === "sharedpeer") expect((await events(tabs[lib], name))[1]).toMatch(withMessage("network"));
+    expect(await errorJson(tabs[lib], name)).toEqual(asJson("network"));
   }
   await expect.poll(() => env.server.clients()).toEqual(expect.arrayContaining([ids.peerjs, ids.sharedpeer]));
 });
@@ -311,6 +363,35 @@ test("sharedpeer: importing it has no side effects: no global, no worker, until 
   expect(await state()).toEqual({ global: false, tabLocks: 0 });
   await tab.evaluate(([i, o]) => H.newPeer("p", [i, o]), [fresh("side"), env.peerOptions] as const);
   expect(await state()).toEqual({ global: false, tabLocks: 1 });
+});
+
+test("sharedpeer: util.supports probes on first read only, with one RTCPeerConnection, and keeps its answer", async () => {
+  const user = await env.user();
+  // Counts RTCPeerConnections made in the page, from before sharedpeer is imported.
+  await user.addInitScript(() => {
+    const w = window as unknown as { made: number; RTCPeerConnection: typeof RTCPeerConnection };
+    const Original = w.RTCPeerConnection;
+    w.made = 0;
+    w.RTCPeerConnection = class extends Original {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.made++;
+      }
+    };
+  });
+  const tab = await env.tab(user, "sharedpeer");
+  const made = () => tab.evaluate(() => (window as unknown as { made: number }).made);
+  expect(await made()).toBe(0);
+  expect(await tab.evaluate(() => [SP.util.browser, SP.util.validateId("ok id"), typeof SP.util.pack])).toEqual([
+    "chrome",
+    true,
+    "function",
+  ]);
+  expect(await made()).toBe(0);
+  const supports = await tab.evaluate(() => ({ ...SP.util.supports }));
+  expect(supports).toEqual({ browser: true, webRTC: true, audioVideo: true, data: true, binaryBlob: true, reliable: true });
+  expect(await tab.evaluate(() => SP.util.supports.data && SP.util.supports.reliable)).toBe(true);
+  expect(await made()).toBe(1);
 });
 
 test("sharedpeer: debug and logFunction are per Peer, and the worker's lines reach them with the peer id", async () => {

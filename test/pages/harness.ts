@@ -37,6 +37,8 @@ interface Recorded {
   data: unknown[];
   /** sharedpeer only: "send|receive:id:bytes/total[:done]" per progress event. */
   progress: string[];
+  /** `JSON.stringify` of each error event's error, as an app that logs or posts errors sees it. */
+  errorJson: string[];
 }
 
 const peers = new Map<string, AnyPeer>();
@@ -61,11 +63,12 @@ function errorText(e: unknown): string {
 function watchConnection(peerName: string, conn: AnyConnection, listen: boolean): string {
   const key = `${peerName}/${conn.connectionId}`;
   conns.set(key, conn);
-  const log: Recorded = { events: [], data: [], progress: [] };
+  const log: Recorded = { events: [], data: [], progress: [], errorJson: [] };
   connLog.set(key, log);
   conn.on("open", () => log.events.push("open"));
   conn.on("close", () => log.events.push("close"));
   conn.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
+  conn.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
   if (listen) conn.on("data", (d: never) => log.data.push(d));
   const progress = (p: { direction: string; id: number; bytes: number; total: number; done: boolean }) =>
     log.progress.push(`${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
@@ -94,8 +97,9 @@ export function createHarness(Peer: PeerCtor) {
     async newPeer(name: string, args: unknown[], options: { wait?: boolean; listen?: boolean } = {}): Promise<string> {
       const peer = new Peer(...args);
       peers.set(name, peer);
-      const log: Recorded = { events: [], data: [], progress: [] };
+      const log: Recorded = { events: [], data: [], progress: [], errorJson: [] };
       peerLog.set(name, log);
+      peer.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
       peer.on("open", (id: never) => log.events.push(`open:${id as string}`));
       peer.on("close", () => log.events.push("close"));
       peer.on("disconnected", () => log.events.push("disconnected"));
@@ -122,6 +126,9 @@ export function createHarness(Peer: PeerCtor) {
       return until(() => log.events.find((e) => e.startsWith("open:") || e.startsWith("error:")), `${name} open`);
     },
     peerEvents: (name: string) => peerLog.get(name)?.events ?? [],
+    /** `JSON.stringify(err)` of peer `name`'s errors, or of connection `key`'s. */
+    peerErrorJson: (name: string) => peerLog.get(name)?.errorJson ?? [],
+    connErrorJson: (key: string) => connLog.get(key)?.errorJson ?? [],
     peerState(name: string) {
       const p = peers.get(name);
       if (!p) return null;

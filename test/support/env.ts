@@ -48,7 +48,7 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, eng
     logLevel: "error",
     server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null },
     // Pre-bundled at start, so that no page load triggers a re-optimisation and reload.
-    optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter"] },
+    optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter", "peerjs"] },
   });
   await vite.listen();
   const address = vite.httpServer?.address();

@@ -6,9 +6,13 @@ import type * as DataSets from "../fixtures/peerjs-datasets.js";
 
 declare global {
   const H: Harness;
+  /** The same harness over the page's MsgPackPeer (peerjs's or sharedpeer's). */
+  const HM: Harness;
   const M: MediaHarness;
   /** The sharedpeer page only: the library itself. */
   const SP: typeof import("../../src/index.js");
+  /** The peerjs page only: peerjs's module build. */
+  const PJ: { PeerError: new (type: string, err: Error | string) => Error };
   const V: typeof Values;
   const D: typeof DataSets;
 }

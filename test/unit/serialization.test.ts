@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { pack, type Packable } from "peerjs-js-binarypack";
 import { DecodeError } from "../../worker/codec/binarypack-decoder.js";
 import { frameChunks } from "../../worker/codec/chunker.js";
-import { codecFor, EncodeError, type DecodedFrame, type Encoded } from "../../worker/codec/serialization.js";
+import { codecFor, EncodeError, type Decoded, type Encoded } from "../../worker/codec/serialization.js";
 
 const binary = codecFor("binary");
 const json = codecFor("json");
@@ -22,7 +22,7 @@ function sync(encoded: Encoded | Promise<Encoded>): Encoded {
   return encoded;
 }
 
-function dataOf(frame: DecodedFrame): unknown {
+function dataOf(frame: Decoded): unknown {
   if (frame.kind !== "data") throw new Error(`expected a data frame, got ${frame.kind}`);
   return frame.value;
 }

@@ -126,3 +126,15 @@ export function frameChunks(packed: Uint8Array, messageId: number, first: number
   }
   return { bytes: out.buffer, sizes };
 }
+
+/**
+ * Pieces `first` to `first + count - 1` of `bytes`, cut every `size` bytes with no framing: a stream
+ * serialization (MsgPack) finds value boundaries itself. Same batch shape as `frameChunks`.
+ */
+export function framePieces(bytes: Uint8Array, first: number, count: number, size: number): FrameBatch {
+  const start = first * size;
+  const end = Math.min(bytes.byteLength, (first + count) * size);
+  const sizes: number[] = [];
+  for (let at = start; at < end; at += size) sizes.push(Math.min(size, end - at));
+  return { bytes: bytes.slice(start, end).buffer, sizes };
+}

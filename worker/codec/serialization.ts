@@ -1,30 +1,11 @@
 import { pack, type Packable } from "peerjs-js-binarypack";
-import type { WireSerialization } from "../../contract/options.js";
+import { DEFAULT_RECEIVE_LIMITS, type WireSerialization } from "../../contract/options.js";
 import { decodeBinaryPack, DecodeError } from "./binarypack-decoder.js";
 import { encodeBinaryPack, NeedsAsync } from "./binarypack-encoder.js";
-import type { Chunk } from "./reassembler.js";
+import { msgPackCodec, type MsgPackLimits } from "./msgpack.js";
+import { EncodeError, type Codec, type DecodedFrame } from "./codec.js";
 
-/** One channel message, read. */
-export type DecodedFrame =
-  { readonly kind: "data"; readonly value: unknown } | { readonly kind: "chunk"; readonly chunk: Chunk } | { readonly kind: "close" };
-
-/** A message ready for the channel: bytes (may need chunking) or, for `raw` strings, text. */
-export type Encoded = Uint8Array | string;
-
-export interface Codec {
-  /** Async only when a Blob must be read first. */
-  encode(value: unknown): Encoded | Promise<Encoded>;
-  /** One channel message: text, or binary (a view into a batch of received messages, or a whole buffer). */
-  decode(frame: Uint8Array | ArrayBuffer | string): DecodedFrame;
-  /** A message put back together from chunks. */
-  decodeAssembled(bytes: Uint8Array): unknown;
-  /** The in-band `{__peerData:{type:"close"}}` of `close({flush:true})`; undefined where peerjs has none. */
-  readonly closeFrame: Uint8Array | undefined;
-}
-
-export class EncodeError extends Error {
-  override readonly name = "EncodeError";
-}
+export { EncodeError, type Codec, type Decoded, type DecodedFrame, type Encoded } from "./codec.js";
 
 const CLOSE_MESSAGE = { __peerData: { type: "close" } };
 const utf8 = new TextDecoder("utf-8");
@@ -109,10 +90,11 @@ const raw: Codec = {
   closeFrame: undefined,
 };
 
-const CODECS: Record<WireSerialization, Codec> = { binary, json, raw };
+const CODECS: Record<Exclude<WireSerialization, "MsgPack">, Codec> = { binary, json, raw };
 
-export function codecFor(serialization: WireSerialization): Codec {
-  return CODECS[serialization];
+/** The codec of one connection: shared by all for message serializations, its own for MsgPack (a stream). */
+export function codecFor(serialization: WireSerialization, limits: MsgPackLimits = DEFAULT_RECEIVE_LIMITS): Codec {
+  return serialization === "MsgPack" ? msgPackCodec(limits) : CODECS[serialization];
 }
 
 function asBytes(frame: Uint8Array | ArrayBuffer): Uint8Array {
