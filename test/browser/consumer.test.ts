@@ -62,10 +62,10 @@ const bad: PeerError["type"] = "oops";
 new Peer({ worker: "service" });
 void bad;
 `;
-/** What the peerjs app of test/fixtures/drop-in-app.ts sees, run on sharedpeer in Chromium. */
+/** What the peerjs app of test/fixtures/drop-in-app.ts sees, run on sharedpeer (`util.browser` names the engine). */
 const DROP_IN_SEES = [
   "supports data=true reliable=true audioVideo=true webRTC=true",
-  "browser chrome true",
+  `browser ${testEngine() === "firefox" ? "firefox" : "chrome"} true`,
   "validateId true false token string",
   'pack {"hello":[1,"two"]}',
   "enums data raw message ID-TAKEN",
