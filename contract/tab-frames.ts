@@ -112,8 +112,13 @@ export interface LogFrame {
   readonly args: readonly unknown[];
 }
 
+/** The heartbeat where Web Locks are missing (contract/liveness.ts): the tab answers every ping. */
+export interface PingFrame {
+  readonly t: "ping";
+}
+
 /** Everything the worker posts on a tab's port. */
-export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame;
+export type ToTab = PeerEvent | ConnectionEvent | RtcCommand | LogFrame | PingFrame;
 
 /** Reports from the tab's RTC host. */
 export type RtcReport =
@@ -141,8 +146,13 @@ export interface VisibilityFrame {
   readonly visible: boolean;
 }
 
+/** `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
+export interface LivenessFrame {
+  readonly t: "pong" | "bye";
+}
+
 /** Everything a tab posts on its port. */
-export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame;
+export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame;
 
 /** Frames travel in batches: one postMessage per batch, buffers transferred. */
 export type Batch<F> = readonly F[];

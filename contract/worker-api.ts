@@ -29,6 +29,8 @@ export type WorkerMode = "shared" | "dedicated" | "inline";
 export interface Hello {
   readonly version: number;
   readonly mode: WorkerMode;
+  /** The Web Lock the worker holds while it runs (tabs queue on it); null: no Web Locks, use the heartbeat. */
+  readonly lock: string | null;
 }
 
 /**
@@ -36,9 +38,12 @@ export interface Hello {
  * it arrives as events on the tab's port, so that it stays in order with everything else.
  */
 export interface WorkerApi {
-  hello(): Hello;
-  /** `port` carries ToTab / ToWorker batches; `lock` is the Web Lock the tab holds while alive. */
-  registerTab(tab: TabId, port: MessagePort, lock: string, visible: boolean): void;
+  hello(): Promise<Hello>;
+  /**
+   * `port` carries ToTab / ToWorker batches; `lock` is the Web Lock the tab holds while alive, null
+   * where there are none: the worker then pings the tab on `port` (contract/liveness.ts).
+   */
+  registerTab(tab: TabId, port: MessagePort, lock: string | null, visible: boolean): void;
   /** `id` null: the server assigns one. The member gets peer-open / peer-error / conn-added events. */
   attach(tab: TabId, member: MemberId, id: string | null, settings: PeerSettings): void;
   /** The member's Peer object is destroyed; the shared peer ends with its last member. */

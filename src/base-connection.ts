@@ -80,6 +80,13 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     }
   }
 
+  /** Ends with `error`, then `close`. */
+  protected fail(error: PeerError): void {
+    if (this.state === "closed") return;
+    this.emitter().emit("error", error);
+    this.finish();
+  }
+
   protected finish(): void {
     if (this.state === "closed") return;
     const provider = this.provider;

@@ -58,6 +58,10 @@ export class ConnectionList {
     return out;
   }
 
+  has(conn: AnyConnection): boolean {
+    return this.byRemote.get(conn.peer)?.includes(conn) ?? false;
+  }
+
   all(): AnyConnection[] {
     return [...this.byRemote.values()].flat();
   }

@@ -46,6 +46,8 @@ export interface ConnectionInternals {
   handle(event: ConnectionEvent): void;
   /** This tab's Peer object is gone: the connection is closed for this tab only. */
   detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -186,6 +188,7 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
     },
     handle: (event) => this.handle(event),
     detach: () => this.finish(),
+    fail: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {

@@ -3,7 +3,7 @@ import type { ConnectionEvent } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { BaseConnection } from "./base-connection.js";
 import { connectionInternals } from "./internals.js";
-import { PeerError } from "./peer-error.js";
+import { PeerError, toPeerError } from "./peer-error.js";
 import type { SdpTransform } from "./rtc-host.js";
 import type { WorkerLink } from "./worker-link.js";
 
@@ -47,6 +47,8 @@ export interface MediaInternals {
   /** Hands this tab's stream to its RTC host, before the call is placed or answered here. */
   provide(link: WorkerLink, stream: MediaStream | undefined, sdpTransform: SdpTransform | undefined): void;
   detach(): void;
+  /** Ends here with `error`, then `close` (the worker died, or never knew the connection). */
+  fail(error: PeerError): void;
 }
 
 /**
@@ -81,7 +83,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
     }
     this.localStream = stream;
     this[connectionInternals].provide(this.link, stream, options.sdpTransform);
-    void this.link.api.answer(this.member, this.ref);
+    this.link.api.answer(this.member, this.ref).catch((e: unknown) => this.fail(toPeerError(e, "webrtc")));
   }
 
   /** Hangs up for every tab and the remote (or rejects a call nobody answered). */
@@ -115,6 +117,7 @@ export class MediaConnection extends BaseConnection<MediaConnectionEvents> {
       });
     },
     detach: () => this.finish(),
+    fail: (error) => this.fail(error),
   };
 
   private handle(event: ConnectionEvent): void {

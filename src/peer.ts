@@ -42,6 +42,8 @@ export interface PeerEvents {
 
 type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
+const newMemberId = () => `m_${randomToken()}` as MemberId;
+
 const SERIALIZATIONS: readonly SerializationName[] = ["binary", "binary-utf8", "json", "raw", "none", "MsgPack"];
 
 /**
@@ -58,10 +60,18 @@ export class Peer extends EventEmitter<PeerEvents> {
   private state: PeerState = "connecting";
   private currentId: string | null;
   private readonly requestedId: string | null;
-  private readonly member: MemberId = `m_${randomToken()}` as MemberId;
+  /** This Peer object in the hub; a new one for each worker, since a hub that is only thought lost may still know the old. */
+  private member: MemberId = newMemberId();
   private readonly logger: Logger;
   private readonly settings: PeerSettings;
-  private readonly ready: Promise<WorkerLink | undefined>;
+  /** The link calls go through; replaced when the worker is lost. */
+  private ready: Promise<WorkerLink | undefined>;
+  /** The id the server gave, kept so that a Peer without a requested id gets it back after a worker loss. */
+  private lastId: string | null = null;
+  /** Set while a Peer that was disconnected when its worker died waits for reconnect() to attach again. */
+  private orphanedBy: WorkerLink | undefined;
+  /** This object's disconnect() holds (no reconnect() since): a worker loss must not bring it online. */
+  private heldOffline = false;
   private pickedMode: WorkerMode;
   private readonly conns = new ConnectionList();
   /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
@@ -89,7 +99,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       setTimeout(() => this.fail(new PeerError("invalid-id", `ID "${id}" is invalid`)), 0);
       return;
     }
-    this.ready = this.attach(wanted, options.workerUrl);
+    const url = options.workerUrl === undefined ? undefined : new URL(options.workerUrl, location.href);
+    this.ready = this.attach(() => WorkerLink.get(wanted, url));
   }
 
   /** The serialization `connect()` uses by default in this class (MsgPackPeer overrides it with MsgPack). */
@@ -149,12 +160,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const conn = newDataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
     if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
-    void this.ready
-      .then((link) => link?.api.connect(this.member, peer, settings))
-      .catch((e: unknown) => {
-        conn.emit("error", toPeerError(e, "webrtc"));
-        conn.close();
-      });
+    this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => this.failPlaced(conn, e));
     return conn;
   }
 
@@ -173,16 +179,13 @@ export class Peer extends EventEmitter<PeerEvents> {
     call.localStream = stream;
     if (this.refusedOffline(call, "Cannot call a peer after disconnecting from the server.")) return call;
     this.conns.placed(call);
-    void this.ready
+    this.ready
       .then((link) => {
         if (!link) return;
         call[connectionInternals].provide(link, stream, options.sdpTransform);
         return link.api.call(this.member, peer, connectionId, options.metadata);
       })
-      .catch((e: unknown) => {
-        call.emit("error", toPeerError(e, "webrtc"));
-        call.close();
-      });
+      .catch((e: unknown) => this.failPlaced(call, e));
     return call;
   }
 
@@ -198,10 +201,11 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (this.state === "disconnected" || this.state === "destroyed") return;
     const id = this.currentId ?? this.requestedId ?? "";
     this.ownDisconnects++;
+    this.heldOffline = true;
     this.state = "disconnected";
     this.currentId = null;
     this.emit("disconnected", id);
-    void this.ready.then((link) => link?.api.disconnect(this.member));
+    this.ready.then((link) => link?.api.disconnect(this.member)).catch((e: unknown) => this.callFailed("disconnect", e));
   }
 
   /** Reconnects the shared socket with the same id and token. */
@@ -216,7 +220,14 @@ export class Peer extends EventEmitter<PeerEvents> {
       return;
     }
     this.state = "connecting";
-    void this.ready.then((link) => link?.api.reconnect(this.member));
+    this.heldOffline = false;
+    const lost = this.orphanedBy;
+    if (lost) {
+      this.orphanedBy = undefined;
+      this.ready = this.attach(() => lost.replacement());
+      return;
+    }
+    this.ready.then((link) => link?.api.reconnect(this.member)).catch((e: unknown) => this.callFailed("reconnect", e));
   }
 
   /**
@@ -225,10 +236,12 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   destroy(): void {
     if (this.state === "destroyed") return;
-    void this.ready.then((link) => {
-      link?.removeMember(this.member);
-      return link?.api.detach(this.member);
-    });
+    this.ready
+      .then((link) => {
+        link?.removeMember(this.member);
+        return link?.api.detach(this.member);
+      })
+      .catch((e: unknown) => this.logger.log(3, "detach did not reach the worker:", e));
     this.finish();
   }
 
@@ -258,20 +271,74 @@ export class Peer extends EventEmitter<PeerEvents> {
     },
   };
 
-  private async attach(wanted: PeerOptions["worker"] & string, workerUrl: string | URL | undefined): Promise<WorkerLink | undefined> {
+  /** Attaches this Peer to the hub behind `getLink()`; after a worker loss, again with the id it had. */
+  private async attach(getLink: () => Promise<WorkerLink>): Promise<WorkerLink | undefined> {
+    let link: WorkerLink | undefined;
     try {
-      const link = await WorkerLink.get(wanted, workerUrl === undefined ? undefined : new URL(workerUrl, location.href));
+      link = await getLink();
       this.pickedMode = link.mode;
       if (this.state === "destroyed") return undefined;
-      link.addMember(this.member, (frame) => this.onFrame(link, frame));
+      const at = link;
+      link.addMember(this.member, { frame: (frame) => this.onFrame(at, frame), lost: (error) => this.linkLost(at, error) });
+      const id = this.requestedId ?? this.lastId;
       const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
-      const settings = shared ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) } : this.settings;
-      await link.api.attach(link.tabId, this.member, this.requestedId, settings);
+      // A server-assigned id is never shared, also when it is asked for by name after a worker loss.
+      const settings = shared
+        ? { ...this.settings, token: sharedToken(this.settings, this.requestedId as string) }
+        : { ...this.settings, share: this.settings.share && this.requestedId !== null };
+      await link.api.attach(link.tabId, this.member, id, settings);
       return link;
     } catch (error) {
-      this.fail(toPeerError(error, "browser-incompatible"));
+      // A link lost meanwhile has told linkLost(), which attaches again.
+      if (!link?.lost) this.fail(toPeerError(error, "browser-incompatible"));
       return undefined;
     }
+  }
+
+  /**
+   * The worker died (architecture flow 7). As after a server loss: `error` (network) and
+   * `disconnected`; every connection and call ends with an `error` and `close`; then this Peer
+   * attaches to a fresh worker with the same id and token and says `open` again.
+   */
+  private linkLost(link: WorkerLink, error: PeerError): void {
+    if (this.state === "destroyed") return;
+    const wasOffline = this.state === "disconnected";
+    const stayOffline = wasOffline && this.heldOffline;
+    const id = this.currentId ?? this.lastId ?? this.requestedId ?? "";
+    this.emit("error", error);
+    if (!wasOffline) {
+      this.state = "disconnected";
+      this.currentId = null;
+      this.emit("disconnected", id);
+    }
+    this.ownDisconnects = 0;
+    const closing = new PeerError(
+      "connection-closed",
+      "The sharedpeer worker was lost: this connection closed, and what was sent on it may not have arrived.",
+      { cause: error },
+    );
+    for (const conn of this.conns.all()) conn[connectionInternals].fail(closing);
+    this.member = newMemberId();
+    if (stayOffline) {
+      // A Peer the app disconnected stays so, and attaches again on reconnect().
+      this.orphanedBy = link;
+      this.ready = Promise.resolve(undefined);
+    } else {
+      this.ready = this.attach(() => link.replacement());
+    }
+  }
+
+  /** A connection or call placed here that never reached the worker. */
+  private failPlaced(conn: AnyConnection, reason: unknown): void {
+    if (!this.conns.has(conn)) return; // already ended (a worker loss ends it with its own error)
+    conn[connectionInternals].fail(toPeerError(reason, "webrtc"));
+  }
+
+  private callFailed(what: string, reason: unknown): void {
+    if (this.state === "destroyed") return;
+    const error = toPeerError(reason, "network");
+    this.logger.warn(`${what}() did not reach the worker: ${error.message}`);
+    this.emit("error", error);
   }
 
   private onFrame(link: WorkerLink, frame: MemberFrame): void {
@@ -279,6 +346,8 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "peer-open":
         this.state = "open";
         this.currentId = frame.id;
+        this.lastId = frame.id;
+        this.heldOffline = false;
         this.emit("open", frame.id);
         return;
       case "peer-disconnected":
@@ -356,10 +425,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const error = new PeerError("disconnected", message);
     setTimeout(() => {
       this.emit("error", error);
-      // Each class has its own event map, so a union cannot emit: narrow first.
-      if (conn instanceof DataConnection) conn.emit("error", error);
-      else conn.emit("error", error);
-      conn.close();
+      conn[connectionInternals].fail(error);
     }, 0);
     return true;
   }

@@ -1,68 +1,113 @@
 import { transfer, wrap, type Remote } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
 import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
+import { holdLock, SilenceWatch, watchLock, WORKER_CHECK_MS, WORKER_SILENCE_MS } from "../contract/liveness.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
 import type { WorkerApi, WorkerMode } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
+import { BoundedCalls, type BoundedApi } from "./bounded-calls.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
 import type { WorkerModeOption } from "./options.js";
 
 /** Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
-export type MemberSink = (frame: MemberFrame) => void;
+
+/** What a Peer object gives its link: where its frames go, and what to do when the worker is lost. */
+export interface MemberHooks {
+  frame(frame: MemberFrame): void;
+  /** The worker died: every call in flight was rejected with `error`; attach again through `replacement()`. */
+  lost(error: PeerError): void;
+}
 
 /** How long a worker may take to answer its first call before the next mode is tried. */
 const HELLO_TIMEOUT_MS = 5000;
+/** A replacement worker is tried again after these delays before the Peers give up. */
+const REOPEN_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000, 8000];
+
+/** Which cache entry a link fills, and the worker URL it was made from. */
+interface LinkPlace {
+  readonly key: string;
+  readonly url: URL | undefined;
+}
 
 /**
- * This tab's link to the hub: the Comlink proxy (control), the tab port (events and data, batched),
- * the RTC host, and the Web Lock that tells the hub when this tab is gone. One per tab and worker.
+ * This tab's link to the hub: the bounded Comlink calls (control), the tab port (events and data,
+ * batched), the RTC host, and the liveness watch both ways (contract/liveness.ts). One per tab and
+ * worker; when the worker dies, the link fails everything it carries and names its replacement.
  */
 export class WorkerLink {
-  private readonly sinks = new Map<MemberId, MemberSink>();
+  private readonly members = new Map<MemberId, MemberHooks>();
   readonly rtc: RtcHost;
   private readonly port: BatchedPort<ToWorker, ToTab>;
+  private heartbeat: SilenceWatch | undefined;
+  private next: Promise<WorkerLink> | undefined;
+  private readonly unlisten: Array<() => void> = [];
 
   private constructor(
     readonly mode: WorkerMode,
-    readonly api: Remote<WorkerApi>,
+    private readonly calls: BoundedCalls<Remote<WorkerApi>>,
+    private readonly endpoint: MessagePort | Worker,
     readonly tabId: TabId,
     port: MessagePort,
+    private readonly place: LinkPlace,
   ) {
     this.port = new BatchedPort<ToWorker, ToTab>(
       port,
-      (frames) => frames.forEach((f) => this.dispatch(f)),
+      (frames) => {
+        this.heartbeat?.heard();
+        frames.forEach((f) => this.dispatch(f));
+      },
       (frame, error) => this.unclonable(frame, error),
     );
     this.rtc = new RtcHost((frame, t, when) => this.port.post(frame, t, when));
   }
 
-  addMember(id: MemberId, sink: MemberSink): void {
-    this.sinks.set(id, sink);
+  /** The hub's control API; every call settles (contract/worker-api.ts, src/bounded-calls.ts). */
+  get api(): BoundedApi<Remote<WorkerApi>> {
+    return this.calls.api;
+  }
+
+  /** Set once the worker is lost. */
+  get lost(): PeerError | undefined {
+    return this.calls.closed;
+  }
+
+  addMember(id: MemberId, hooks: MemberHooks): void {
+    this.members.set(id, hooks);
   }
 
   removeMember(id: MemberId): void {
-    this.sinks.delete(id);
+    this.members.delete(id);
   }
 
   post(frame: ToWorker, transferables?: readonly Transferable[]): void {
     this.port.post(frame, transferables);
   }
 
+  /** The link to a fresh worker of the same mode that takes over from this lost one; one for all its Peers. */
+  replacement(): Promise<WorkerLink> {
+    this.next ??= reopen(this.mode, this.place);
+    return this.next;
+  }
+
   private dispatch(frame: ToTab): void {
+    if (frame.t === "ping") {
+      this.port.post({ t: "pong" });
+      return;
+    }
     if (frame.t.startsWith("rtc-")) {
       this.rtc.handle(frame as Extract<ToTab, { t: `rtc-${string}` }>);
       return;
     }
     const memberFrame = frame as MemberFrame;
-    this.sinks.get(memberFrame.member)?.(memberFrame);
+    this.members.get(memberFrame.member)?.frame(memberFrame);
   }
 
   /** A value given to `send` that structured clone refuses (a function, say): an error on its connection. */
   private unclonable(frame: ToWorker, error: unknown): void {
     if (frame.t !== "send") return;
-    this.sinks.get(frame.member)?.({
+    this.members.get(frame.member)?.frame({
       t: "conn-error",
       member: frame.member,
       ref: frame.ref,
@@ -70,14 +115,61 @@ export class WorkerLink {
     });
   }
 
+  /** Watches the worker as it watches us: its lock where there are Web Locks, else its pings. */
+  private watchWorker(lock: string | null): void {
+    if (this.mode === "inline") return; // the hub lives in this page and dies with it
+    if (lock !== null && watchLock(lock, () => this.lose())) return;
+    this.heartbeat = new SilenceWatch({ every: WORKER_CHECK_MS, limit: WORKER_SILENCE_MS, onSilent: () => this.lose() });
+  }
+
+  private listen(): void {
+    if (typeof document === "undefined") return;
+    const visibility = () => this.post({ t: "visibility", visible: document.visibilityState === "visible" });
+    // Closing our RTCPeerConnections as the page goes tells the remotes at once (SCTP abort), instead
+    // of after ICE gives up. Without Web Locks, `bye` tells the worker before the heartbeat would.
+    const pagehide = () => {
+      this.rtc.closeAll();
+      if (!this.heartbeat) return;
+      this.port.post({ t: "bye" });
+      this.port.flush();
+    };
+    document.addEventListener("visibilitychange", visibility);
+    addEventListener("pagehide", pagehide);
+    this.unlisten.push(
+      () => document.removeEventListener("visibilitychange", visibility),
+      () => removeEventListener("pagehide", pagehide),
+    );
+  }
+
+  /**
+   * The worker is gone (architecture flow 7): reject every call in flight, close the RTCPeerConnections
+   * this tab hosts so that their remotes see `close` at once, and tell every Peer, which attaches again.
+   */
+  private lose(): void {
+    if (this.calls.closed) return;
+    const error = new PeerError("network", "Lost the sharedpeer worker (it crashed or was stopped); attaching again with the same id.");
+    this.calls.close(error);
+    this.heartbeat?.stop();
+    for (const undo of this.unlisten.splice(0)) undo();
+    this.rtc.closeAll();
+    this.port.close();
+    closeEndpoint(this.endpoint);
+    const replacement = this.replacement();
+    WorkerLink.links.set(this.place.key, replacement);
+    replacement.catch(() => WorkerLink.links.delete(this.place.key));
+    const members = [...this.members.values()];
+    this.members.clear();
+    for (const member of members) member.lost(error);
+  }
+
   private static readonly links = new Map<string, Promise<WorkerLink>>();
 
-  /** The link for this mode and worker URL, made once per tab. */
+  /** The link for this mode and worker URL, made once per tab (and again after a worker is lost). */
   static get(option: WorkerModeOption, workerUrl: URL | undefined): Promise<WorkerLink> {
     const key = `${option} ${workerUrl?.href ?? "default"}`;
     let link = WorkerLink.links.get(key);
     if (!link) {
-      link = open(option, workerUrl);
+      link = open(option, { key, url: workerUrl });
       WorkerLink.links.set(key, link);
       link.catch(() => WorkerLink.links.delete(key));
     }
@@ -85,37 +177,40 @@ export class WorkerLink {
   }
 
   /** @internal */
-  static async connect(mode: WorkerMode, { endpoint, failed }: Endpoint): Promise<WorkerLink> {
-    const api = wrap<WorkerApi>(endpoint);
-    const hello = await withTimeout(Promise.race([api.hello(), failed]), HELLO_TIMEOUT_MS, `the ${mode} worker did not answer`);
-    if (hello.version !== CONTRACT_VERSION) {
-      throw new PeerError(
-        "browser-incompatible",
-        `The running sharedpeer worker speaks contract ${hello.version}, this page ${CONTRACT_VERSION}: close every tab of this site, then reload.`,
-      );
+  static async connect(mode: WorkerMode, { endpoint, failed }: Endpoint, place: LinkPlace): Promise<WorkerLink> {
+    const calls = new BoundedCalls(wrap<WorkerApi>(endpoint));
+    try {
+      const hello = await withTimeout(Promise.race([calls.api.hello(), failed]), HELLO_TIMEOUT_MS, `the ${mode} worker did not answer`);
+      if (hello.version !== CONTRACT_VERSION) {
+        throw new PeerError(
+          "browser-incompatible",
+          `The running sharedpeer worker speaks contract ${hello.version}, this page ${CONTRACT_VERSION}: close every tab of this site, then reload.`,
+        );
+      }
+      const tabId = newTabId();
+      // The hub queues on this lock: its grant means this tab is gone (closed, crashed, navigated).
+      const lock = mode === "inline" ? null : await holdLock(`sharedpeer:${tabId}`);
+      const channel = new MessageChannel();
+      const link = new WorkerLink(mode, calls, endpoint, tabId, channel.port1, place);
+      const visible = typeof document === "undefined" || document.visibilityState === "visible";
+      await calls.api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible);
+      link.watchWorker(hello.lock);
+      link.listen();
+      return link;
+    } catch (error) {
+      calls.close(new PeerError("browser-incompatible", `The ${mode} worker did not start.`, { cause: error }));
+      closeEndpoint(endpoint);
+      throw error;
     }
-    const tabId = newTabId();
-    const lock = await holdTabLock(tabId);
-    const channel = new MessageChannel();
-    const link = new WorkerLink(mode, api, tabId, channel.port1);
-    const visible = typeof document === "undefined" || document.visibilityState === "visible";
-    await api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible);
-    if (typeof document !== "undefined") {
-      document.addEventListener("visibilitychange", () => link.post({ t: "visibility", visible: document.visibilityState === "visible" }));
-      // Closing our RTCPeerConnections as the page goes tells the remotes at once (SCTP abort),
-      // instead of after ICE gives up; the worker learns from the tab's Web Lock.
-      addEventListener("pagehide", () => link.rtc.closeAll());
-    }
-    return link;
   }
 }
 
-async function open(option: WorkerModeOption, workerUrl: URL | undefined): Promise<WorkerLink> {
+async function open(option: WorkerModeOption, place: LinkPlace): Promise<WorkerLink> {
   const order: WorkerMode[] = option === "auto" ? ["shared", "dedicated", "inline"] : [option];
   let lastError: unknown;
   for (const mode of order) {
     try {
-      return await WorkerLink.connect(mode, await startEndpoint(mode, workerUrl));
+      return await WorkerLink.connect(mode, await startEndpoint(mode, place.url), place);
     } catch (error) {
       if (error instanceof PeerError) throw error;
       lastError = error;
@@ -161,6 +256,12 @@ async function startEndpoint(mode: WorkerMode, url: URL | undefined): Promise<En
   }
 }
 
+/** Our end of a worker we are done with; a dedicated one is ours alone, so it stops. */
+function closeEndpoint(endpoint: MessagePort | Worker): void {
+  if (endpoint instanceof MessagePort) endpoint.close();
+  else endpoint.terminate();
+}
+
 function failure(worker: SharedWorker | Worker): Promise<never> {
   return new Promise<never>((_, reject) => {
     worker.addEventListener("error", (event) => {
@@ -170,16 +271,20 @@ function failure(worker: SharedWorker | Worker): Promise<never> {
   });
 }
 
-/** Holds a lock named for this tab until the tab is gone; the hub queues on it to learn of that. */
-function holdTabLock(tabId: TabId): Promise<string> {
-  const name = `sharedpeer:${tabId}`;
-  if (typeof navigator === "undefined" || !navigator.locks) return Promise.resolve(name);
-  return new Promise((granted) => {
-    void navigator.locks.request(name, () => {
-      granted(name);
-      return new Promise<never>(() => {});
-    });
-  });
+/** A fresh worker in the mode that was lost (not the next fallback: sharing must stay as it was). */
+async function reopen(mode: WorkerMode, place: LinkPlace): Promise<WorkerLink> {
+  let lastError: unknown;
+  for (const delay of REOPEN_DELAYS_MS) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return await WorkerLink.connect(mode, await startEndpoint(mode, place.url), place);
+    } catch (error) {
+      // A version mismatch stays one; anything else (a worker still going away, say) is worth another try.
+      if (error instanceof PeerError && error.type === "browser-incompatible") throw error;
+      lastError = error;
+    }
+  }
+  throw new PeerError("browser-incompatible", `sharedpeer could not start a new ${mode} worker after losing one.`, { cause: lastError });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,5 +1,5 @@
 import { chromium, firefox, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { findChromium, loopbackChromiumArgs, WEBRTC_PERMISSIONS } from "./chromium.js";
+import { findChromium, loopbackChromiumArgs, WEBRTC_PERMISSIONS, type LoopbackOptions } from "./chromium.js";
 import { findFirefox, loopbackFirefoxPrefs } from "./firefox.js";
 
 /** The browser engines `sharedpeer/testing` can launch. */
@@ -12,13 +12,14 @@ export type Engine = "chromium" | "firefox";
  * const browser = await launchChromium();
  * const alice = await newUser(browser);          // one user: its tabs share one SharedWorker
  * const [tab1, tab2] = await openTabs(alice, url, 2);
+ * const lan = await launchChromium([], { mapHosts: ["lan.test"] }); // an insecure origin: http://lan.test:PORT
  */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = [], options: LoopbackOptions = {}): Promise<Browser> {
   const executablePath = findChromium(() => chromium.executablePath());
   return chromium.launch({
     ...(executablePath === undefined ? {} : { executablePath }),
     headless: true,
-    args: [...loopbackChromiumArgs(), ...extraArgs],
+    args: [...loopbackChromiumArgs(options), ...extraArgs],
     timeout: 60_000,
   });
 }

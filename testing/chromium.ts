@@ -24,13 +24,30 @@ const PLAYWRIGHT_DISABLED_FEATURES = [
 ];
 
 /**
+ * Options of `loopbackChromiumArgs` and `launchChromium`.
+ *
+ * @example
+ * const browser = await launchChromium([], { mapHosts: ["lan.test"] }); // then open http://lan.test:5173/
+ */
+export interface LoopbackOptions {
+  /**
+   * Host names that resolve to 127.0.0.1, e.g. `["lan.test"]`: pages at `http://lan.test:PORT` are an
+   * insecure origin (as a LAN address is), where `localhost` and 127.0.0.1 count as secure.
+   */
+  readonly mapHosts?: readonly string[];
+}
+
+/**
  * Chromium arguments that make WebRTC work between pages on 127.0.0.1 and keep every byte local:
  * loopback ICE candidates, no mDNS host names, no DNS lookups, no background traffic.
  *
  * @example
  * chromium.launch({ executablePath: findChromium(), args: loopbackChromiumArgs() });
+ * chromium.launch({ args: loopbackChromiumArgs({ mapHosts: ["lan.test"] }) }); // http://lan.test:PORT → 127.0.0.1
  */
-export function loopbackChromiumArgs(): string[] {
+export function loopbackChromiumArgs(options: LoopbackOptions = {}): string[] {
+  // The first matching rule wins, so the mappings go before the catch-all that resolves nothing.
+  const mapped = (options.mapHosts ?? []).map((host) => `MAP ${host} 127.0.0.1 , `).join("");
   return [
     "--no-sandbox",
     "--disable-gpu",
@@ -40,7 +57,7 @@ export function loopbackChromiumArgs(): string[] {
     "--disable-component-update",
     "--disable-sync",
     "--allow-loopback-in-peer-connection",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+    `--host-resolver-rules=${mapped}MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost`,
     `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, "WebRtcHideLocalIpsWithMdns"].join(",")}`,
   ];
 }

@@ -13,6 +13,7 @@ import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import { SendQueue, type Admission } from "./send-queue.js";
 import { BufferReport } from "./buffer-report.js";
 import type { TabRecord } from "./tab.js";
+import type { Clock, Timer } from "./platform.js";
 
 /**
  * A remote that vanishes without a word (its browser killed, its network gone) never closes the
@@ -29,6 +30,7 @@ export type Role = "offerer" | "answerer";
 /** What a connection or call needs from its peer: signalling and bookkeeping. */
 export interface ConnectionOwner {
   readonly members: ReadonlyMap<MemberId, Member>;
+  readonly clock: Clock;
   signal(message: ClientMessage): void;
   forget(link: { readonly ref: ConnRef }): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
@@ -51,12 +53,12 @@ export class Connection {
   private readonly listening = new Map<MemberId, Listening>();
   private readonly reassembler: Reassembler;
   /** Runs while chunked messages are unfinished, to drop those whose chunks stopped coming. */
-  private chunkTimer: ReturnType<typeof setTimeout> | undefined;
+  private chunkTimer: Timer | undefined;
   private readonly buffer: BufferReport;
   /** When the last channel message arrived: a stream value that gets nothing for the chunk timeout is stalled. */
   private lastReceivedAt = 0;
   /** Runs while ICE is `disconnected`; closes the connection unless ICE comes back first. */
-  private lostTimer: ReturnType<typeof setTimeout> | undefined;
+  private lostTimer: Timer | undefined;
   /** `a=max-message-size` of our SDP and of the remote's (RFC 8841); what raw messages must fit. */
   private readonly maxMessage = { local: Infinity, remote: Infinity };
 
@@ -220,8 +222,8 @@ export class Connection {
     this.queue.clear();
     this.reassembler.clear();
     this.codec.clear?.();
-    clearTimeout(this.chunkTimer);
-    clearTimeout(this.lostTimer);
+    this.owner.clock.clearTimeout(this.chunkTimer);
+    this.owner.clock.clearTimeout(this.lostTimer);
     this.host.post({ t: "rtc-close", ref: this.ref });
     for (const member of this.members()) {
       if (error) member.post(this.errorFrame(member.id, error));
@@ -246,10 +248,10 @@ export class Connection {
   private iceStateChanged(state: RTCIceConnectionState): void {
     for (const member of this.members()) member.post({ t: "conn-ice-state", member: member.id, ref: this.ref, state });
     if (state !== "disconnected") {
-      clearTimeout(this.lostTimer);
+      this.owner.clock.clearTimeout(this.lostTimer);
       this.lostTimer = undefined;
     } else if (this.lostTimer === undefined) {
-      this.lostTimer = setTimeout(() => {
+      this.lostTimer = this.owner.clock.setTimeout(() => {
         this.lostTimer = undefined;
         this.fail("connection-closed", `Lost the connection to ${this.remoteId}: ICE stayed disconnected for ${LOST_AFTER_MS / 1000} s.`);
       }, LOST_AFTER_MS);
@@ -290,7 +292,7 @@ export class Connection {
 
   private received(data: Uint8Array | string): void {
     if (this.state === "closed") return;
-    this.lastReceivedAt = performance.now();
+    this.lastReceivedAt = this.owner.clock.now();
     let frame: Decoded;
     try {
       frame = this.codec.decode(data);
@@ -310,7 +312,7 @@ export class Connection {
       if (frame.kind === "close") return this.close();
       if (frame.kind === "chunk") {
         const { messageId, total } = frame.chunk;
-        const whole = this.reassembler.add(frame.chunk, performance.now());
+        const whole = this.reassembler.add(frame.chunk, this.owner.clock.now());
         if (!whole) {
           this.watchChunks();
           const so = this.reassembler.progressOf(messageId);
@@ -330,9 +332,9 @@ export class Connection {
 
   private watchChunks(): void {
     if (this.chunkTimer !== undefined) return;
-    this.chunkTimer = setTimeout(() => {
+    this.chunkTimer = this.owner.clock.setTimeout(() => {
       this.chunkTimer = undefined;
-      const now = performance.now();
+      const now = this.owner.clock.now();
       const expired = this.reassembler.expire(now);
       const stalled = this.codec.unfinished?.() === true;
       if (stalled && now - this.lastReceivedAt >= this.limits.idleTimeout) {

@@ -22,6 +22,8 @@ const memberRef =
 
 const CHECKS: Record<string, Check> = {
   visibility: (f) => typeof f["visible"] === "boolean",
+  pong: () => true,
+  bye: () => true,
   send: memberRef((f) => Number.isInteger(f["sendId"])),
   close: memberRef((f) => typeof f["flush"] === "boolean"),
   subscribe: memberRef((f) => typeof f["on"] === "boolean"),

@@ -1,5 +1,6 @@
 import { wireError } from "../contract/errors.js";
-import type { ConnRef, MemberId, TabId } from "../contract/ids.js";
+import { randomToken, type ConnRef, type MemberId, type TabId } from "../contract/ids.js";
+import { holdLock } from "../contract/liveness.js";
 import { serverOrigin, type ConnectSettings, type PeerSettings } from "../contract/options.js";
 import type { Batch, ToWorker } from "../contract/tab-frames.js";
 import type { HubStats, WorkerApi, WorkerMode } from "../contract/worker-api.js";
@@ -10,6 +11,8 @@ import { SharedPeer, type PeerLink, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
 import { checkFrame } from "./frame-check.js";
 import { assertConnect, assertSettings } from "./call-check.js";
+import type { Platform } from "./platform.js";
+import { NO_WATCH } from "./liveness.js";
 import { expose, type Endpoint } from "comlink";
 
 /**
@@ -25,8 +28,15 @@ export class Hub implements PeerRegistry {
   /** Comlink endpoints, one per connected tab; closed when the tab is gone. */
   private readonly controls = new Set<Endpoint>();
   private nextRef = 1;
+  /** Held while this worker runs: tabs queue on it to learn that it died (null: no Web Locks here). */
+  private readonly lock: Promise<string | null>;
 
-  constructor(readonly mode: WorkerMode) {}
+  constructor(
+    readonly mode: WorkerMode,
+    readonly platform: Platform,
+  ) {
+    this.lock = mode === "inline" ? Promise.resolve(null) : holdLock(`sharedpeer:worker:${randomToken()}`);
+  }
 
   /** A tab (or the page, inline) connected: it gets the control API on `endpoint`. */
   accept(endpoint: Endpoint): void {
@@ -37,8 +47,9 @@ export class Hub implements PeerRegistry {
   /** The API one connecting endpoint gets; `satisfies` pins it to the contract. */
   private api(endpoint: Endpoint): WorkerApi {
     const api = {
-      hello: () => ({ version: CONTRACT_VERSION, mode: this.mode }),
-      registerTab: (tab: TabId, port: MessagePort, lock: string, visible: boolean) => this.registerTab(tab, port, lock, visible, endpoint),
+      hello: async () => ({ version: CONTRACT_VERSION, mode: this.mode, lock: await this.lock }),
+      registerTab: (tab: TabId, port: MessagePort, lock: string | null, visible: boolean) =>
+        this.registerTab(tab, port, lock, visible, endpoint),
       attach: (tab: TabId, member: MemberId, id: string | null, settings: PeerSettings) => this.attach(tab, member, id, settings),
       detach: (member: MemberId) => this.detach(member),
       connect: (member: MemberId, remoteId: string, settings: ConnectSettings) => {
@@ -109,9 +120,10 @@ export class Hub implements PeerRegistry {
     if (endpoint instanceof MessagePort) endpoint.close();
   }
 
-  private registerTab(id: TabId, port: MessagePort, lock: string, visible: boolean, control: Endpoint): void {
+  private registerTab(id: TabId, port: MessagePort, lock: string | null, visible: boolean, control: Endpoint): void {
     if (this.tabs.has(id)) throw new TypeError(`tab ${id} is registered already`);
-    const tab = new TabRecord(id, port, visible, (t, frames) => this.onTabFrames(t, frames));
+    if (lock !== null && typeof lock !== "string") throw new TypeError("the tab's lock is neither a string nor null");
+    const tab = new TabRecord(id, port, visible, this.platform.clock.now(), (t, frames) => this.onTabFrames(t, frames));
     tab.control = control;
     tab.onUnclonable = (frame, error) => {
       if (frame.t === "conn-data") {
@@ -119,14 +131,21 @@ export class Hub implements PeerRegistry {
       }
     };
     this.tabs.set(id, tab);
-    // The tab holds this lock while it lives; our request is granted once it is gone (closed, crashed, navigated).
-    void navigator.locks.request(lock, () => this.tabGone(id));
+    tab.watch =
+      this.mode === "inline"
+        ? NO_WATCH
+        : this.platform.watchTab(
+            lock,
+            () => tab.post({ t: "ping" }),
+            () => this.tabGone(id),
+          );
   }
 
   private tabGone(id: TabId): void {
     const tab = this.tabs.get(id);
     if (!tab) return;
     this.tabs.delete(id);
+    tab.watch.stop();
     for (const peer of [...this.peers]) peer.hostGone(tab);
     for (const member of [...this.members.values()]) if (member.tab === tab) this.detach(member.id);
     tab.port.close();
@@ -134,6 +153,7 @@ export class Hub implements PeerRegistry {
   }
 
   private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {
+    tab.watch.heard();
     if (!Array.isArray(frames)) return;
     for (const frame of frames) {
       const problem = checkFrame(frame);
@@ -151,6 +171,10 @@ export class Hub implements PeerRegistry {
       case "visibility":
         tab.visible = frame.visible;
         return;
+      case "pong":
+        return; // heard: that is all a pong says
+      case "bye":
+        return this.tabGone(tab.id);
       case "send":
       case "close":
       case "subscribe": {

@@ -4,6 +4,7 @@
  */
 import type { Endpoint } from "comlink";
 import { Hub } from "./hub.js";
+import { browserPlatform } from "./platform.js";
 
 interface SharedScope {
   onconnect: ((event: MessageEvent) => void) | null;
@@ -11,7 +12,7 @@ interface SharedScope {
 
 const scope = globalThis as unknown as SharedScope;
 const isShared = "onconnect" in scope;
-const hub = new Hub(isShared ? "shared" : "dedicated");
+const hub = new Hub(isShared ? "shared" : "dedicated", browserPlatform());
 
 if (isShared) {
   scope.onconnect = (event: MessageEvent) => {

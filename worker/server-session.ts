@@ -3,6 +3,7 @@ import type { LogLevel, PeerSettings } from "../contract/options.js";
 import type { ClientMessage, ServerMessage } from "../contract/server-messages.js";
 import { idUrl, socketUrl } from "./server-url.js";
 import { SignallingSocket } from "./signalling-socket.js";
+import type { Platform, Timer } from "./platform.js";
 
 /** After a re-attach with the same token the server sends no OPEN (protocol.md §1.9). */
 const REATTACH_GRACE_MS = 1000;
@@ -39,13 +40,14 @@ export class ServerSession {
   state: SessionState = "connecting";
   everOpened = false;
   private socket: SignallingSocket | undefined;
-  private reattachTimer: ReturnType<typeof setTimeout> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private reattachTimer: Timer | undefined;
+  private retryTimer: Timer | undefined;
   private retryDelay = RETRY_FIRST_MS;
   /** Frames sent while there is no socket yet (the id is still being fetched). */
   private readonly unsent: ClientMessage[] = [];
 
   constructor(
+    private readonly platform: Platform,
     private readonly settings: PeerSettings,
     public id: string | null,
     private readonly listener: SessionListener,
@@ -77,7 +79,7 @@ export class ServerSession {
 
   close(): void {
     this.state = "closed";
-    clearTimeout(this.reattachTimer);
+    this.platform.clock.clearTimeout(this.reattachTimer);
     this.stopRetrying();
     this.socket?.close();
     this.socket = undefined;
@@ -85,7 +87,7 @@ export class ServerSession {
 
   private async fetchId(): Promise<void> {
     try {
-      const response = await fetch(idUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
+      const response = await this.platform.fetch(idUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const id = await response.text();
       if (this.state !== "connecting") return;
@@ -99,11 +101,12 @@ export class ServerSession {
   }
 
   private openSocket(): void {
-    const socket = new SignallingSocket(socketUrl(this.settings, this.id as string, this.settings.token), this.settings.pingInterval, {
+    const url = socketUrl(this.settings, this.id as string, this.settings.token);
+    const socket = new SignallingSocket(this.platform, url, this.settings.pingInterval, {
       onConnected: () => {
         for (const frame of this.unsent.splice(0)) socket.send(frame);
         // The server answers a new registration at once; silence means it re-attached our token.
-        this.reattachTimer = setTimeout(() => this.opened(), REATTACH_GRACE_MS);
+        this.reattachTimer = this.platform.clock.setTimeout(() => this.opened(), REATTACH_GRACE_MS);
       },
       onMessage: (message) => this.received(message),
       onMalformed: (reason) => this.listener.malformed(reason),
@@ -131,10 +134,10 @@ export class ServerSession {
       case "OPEN":
         return this.opened();
       case "ID-TAKEN":
-        clearTimeout(this.reattachTimer);
+        this.platform.clock.clearTimeout(this.reattachTimer);
         return this.listener.fatal("unavailable-id", `ID "${this.id ?? ""}" is taken`);
       case "ERROR":
-        clearTimeout(this.reattachTimer);
+        this.platform.clock.clearTimeout(this.reattachTimer);
         return this.listener.fatal("server-error", message.payload?.msg || "The PeerServer reported an error.");
       case "INVALID-KEY":
         return this.listener.fatal("invalid-key", `API KEY "${this.settings.key}" is invalid`);
@@ -144,7 +147,7 @@ export class ServerSession {
   }
 
   private opened(): void {
-    clearTimeout(this.reattachTimer);
+    this.platform.clock.clearTimeout(this.reattachTimer);
     if (this.state !== "connecting" || this.id === null) return;
     this.state = "open";
     this.everOpened = true;
@@ -155,7 +158,7 @@ export class ServerSession {
   private offline(): void {
     if (this.state === "offline" || this.state === "closed") return;
     this.state = "offline";
-    clearTimeout(this.reattachTimer);
+    this.platform.clock.clearTimeout(this.reattachTimer);
     this.socket?.close();
     this.socket = undefined;
     this.listener.offline();
@@ -165,7 +168,7 @@ export class ServerSession {
     const delay = this.retryDelay * (0.5 + Math.random() / 2);
     this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
     this.listener.log(2, `lost the server; trying again in ${Math.round(delay)} ms`);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.platform.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (this.state !== "offline") return;
       this.state = "connecting";
@@ -174,7 +177,7 @@ export class ServerSession {
   }
 
   private stopRetrying(): void {
-    clearTimeout(this.retryTimer);
+    this.platform.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
 }

@@ -11,6 +11,7 @@ import type { Member } from "./member.js";
 import { peersUrl } from "./server-url.js";
 import { ServerSession, type RelayedMessage } from "./server-session.js";
 import type { TabRecord } from "./tab.js";
+import type { Clock, Platform } from "./platform.js";
 
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
@@ -19,6 +20,7 @@ export type PeerLink = Connection | MediaCall;
 
 /** What a peer needs from the hub. */
 export interface PeerRegistry {
+  readonly platform: Platform;
   newRef(): ConnRef;
   addConnection(link: PeerLink): void;
   removeConnection(ref: ConnRef): void;
@@ -34,6 +36,7 @@ export class SharedPeer implements ConnectionOwner {
   readonly connections = new Map<ConnRef, PeerLink>();
   private readonly session: ServerSession;
   private destroyed = false;
+  readonly clock: Clock;
 
   constructor(
     private readonly registry: PeerRegistry,
@@ -42,7 +45,8 @@ export class SharedPeer implements ConnectionOwner {
     /** Set for shared peers: the registry key other tabs find it by. */
     readonly shareKey: string | undefined,
   ) {
-    this.session = new ServerSession(settings, id, {
+    this.clock = registry.platform.clock;
+    this.session = new ServerSession(registry.platform, settings, id, {
       opened: (openId) => {
         this.log(3, `open as ${openId}`);
         this.broadcast((member) => ({ t: "peer-open", member, id: openId }));
@@ -168,7 +172,7 @@ export class SharedPeer implements ConnectionOwner {
   }
 
   async listAllPeers(): Promise<string[]> {
-    const response = await fetch(peersUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
+    const response = await this.registry.platform.fetch(peersUrl(this.settings), { referrerPolicy: this.settings.referrerPolicy });
     if (response.status === 401) {
       throw wireError("server-error", "The PeerServer does not allow listing peers; start it with allow_discovery.");
     }

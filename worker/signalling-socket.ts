@@ -1,5 +1,6 @@
 import type { ClientMessage, ServerMessage } from "../contract/server-messages.js";
 import { parseServerMessage } from "./server-message.js";
+import { SOCKET_CONNECTING, SOCKET_OPEN, type Platform, type PlatformSocket, type Timer } from "./platform.js";
 
 export interface SocketHandlers {
   /** The WebSocket is open (not yet the server's OPEN frame: a re-attach never sends one). */
@@ -16,41 +17,42 @@ export interface SocketHandlers {
  * them, #652), and sends HEARTBEAT from the worker so that a hidden tab cannot starve it (#704).
  */
 export class SignallingSocket {
-  private readonly socket: WebSocket;
+  private readonly socket: PlatformSocket;
   private readonly queue: string[] = [];
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private heartbeat: Timer | undefined;
   private closedByUs = false;
   private finished = false;
 
   constructor(
+    private readonly platform: Platform,
     url: string,
     pingInterval: number,
     private readonly handlers: SocketHandlers,
   ) {
-    this.socket = new WebSocket(url);
-    this.socket.onopen = () => {
-      for (const frame of this.queue.splice(0)) this.socket.send(frame);
-      this.heartbeat = setInterval(() => this.send({ type: "HEARTBEAT" }), pingInterval);
-      handlers.onConnected();
-    };
-    this.socket.onmessage = (event: MessageEvent<unknown>) => {
-      const parsed = parseServerMessage(event.data);
-      if (typeof parsed === "string") handlers.onMalformed(parsed);
-      else handlers.onMessage(parsed);
-    };
-    this.socket.onclose = () => this.finish();
-    // An error is always followed by close; the close handler reports it.
-    this.socket.onerror = null;
+    this.socket = platform.openSocket(url, {
+      open: () => {
+        for (const frame of this.queue.splice(0)) this.socket.send(frame);
+        this.heartbeat = platform.clock.setInterval(() => this.send({ type: "HEARTBEAT" }), pingInterval);
+        handlers.onConnected();
+      },
+      message: (data) => {
+        if (this.finished) return;
+        const parsed = parseServerMessage(data);
+        if (typeof parsed === "string") handlers.onMalformed(parsed);
+        else handlers.onMessage(parsed);
+      },
+      closed: () => this.finish(),
+    });
   }
 
   get isOpen(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
+    return this.socket.readyState === SOCKET_OPEN;
   }
 
   send(message: ClientMessage): void {
     const frame = JSON.stringify(message);
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
-    else if (this.socket.readyState === WebSocket.CONNECTING) this.queue.push(frame);
+    if (this.socket.readyState === SOCKET_OPEN) this.socket.send(frame);
+    else if (this.socket.readyState === SOCKET_CONNECTING) this.queue.push(frame);
   }
 
   close(): void {
@@ -62,9 +64,8 @@ export class SignallingSocket {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearInterval(this.heartbeat);
+    this.platform.clock.clearInterval(this.heartbeat);
     this.queue.length = 0;
-    this.socket.onopen = this.socket.onmessage = this.socket.onclose = null;
     this.handlers.onClosed(this.closedByUs);
   }
 }

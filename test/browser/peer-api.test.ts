@@ -354,15 +354,20 @@ test("server down, then up again: both libraries report network + disconnected, 
 
 test("sharedpeer: importing it has no side effects: no global, no worker, until a Peer is made", async () => {
   const tab = await env.tab(await env.user(), "sharedpeer");
-  // A tab that reached its worker holds a Web Lock named for itself: none before a Peer exists.
+  // A tab that reached its worker holds a Web Lock named for itself, and the worker one of its own:
+  // none before a Peer exists.
   const state = () =>
-    tab.evaluate(async () => ({
-      global: "Peer" in window || "peerjs" in window,
-      tabLocks: ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith("sharedpeer:")).length,
-    }));
-  expect(await state()).toEqual({ global: false, tabLocks: 0 });
+    tab.evaluate(async () => {
+      const held = ((await navigator.locks.query()).held ?? []).map((l) => l.name ?? "");
+      return {
+        global: "Peer" in window || "peerjs" in window,
+        tabLocks: held.filter((name) => name.startsWith("sharedpeer:tab_")).length,
+        workerLocks: held.filter((name) => name.startsWith("sharedpeer:worker:")).length,
+      };
+    });
+  expect(await state()).toEqual({ global: false, tabLocks: 0, workerLocks: 0 });
   await tab.evaluate(([i, o]) => H.newPeer("p", [i, o]), [fresh("side"), env.peerOptions] as const);
-  expect(await state()).toEqual({ global: false, tabLocks: 1 });
+  expect(await state()).toEqual({ global: false, tabLocks: 1, workerLocks: 1 });
 });
 
 test("sharedpeer: util.supports probes on first read only, with one RTCPeerConnection, and keeps its answer", async () => {

@@ -34,6 +34,9 @@ type PeerCtor = new (...args: unknown[]) => AnyPeer;
 
 interface Recorded {
   events: string[];
+  /** Date.now() of each event, of each data item. */
+  eventAt: number[];
+  dataAt: number[];
   data: unknown[];
   /** sharedpeer only: "send|receive:id:bytes/total[:done]" per progress event. */
   progress: string[];
@@ -60,21 +63,36 @@ function errorText(e: unknown): string {
   return `${err.type ?? "?"}:${err.message ?? ""}`;
 }
 
+const newRecord = (): Recorded => ({ events: [], eventAt: [], dataAt: [], data: [], progress: [], errorJson: [] });
+
+function note(log: Recorded, event: string): void {
+  log.events.push(event);
+  log.eventAt.push(Date.now());
+}
+
 function watchConnection(peerName: string, conn: AnyConnection, listen: boolean): string {
   const key = `${peerName}/${conn.connectionId}`;
   conns.set(key, conn);
-  const log: Recorded = { events: [], data: [], progress: [], errorJson: [] };
+  const log = newRecord();
   connLog.set(key, log);
-  conn.on("open", () => log.events.push("open"));
-  conn.on("close", () => log.events.push("close"));
-  conn.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
+  conn.on("open", () => note(log, "open"));
+  conn.on("close", () => note(log, "close"));
+  conn.on("error", (e: never) => note(log, `error:${errorText(e)}`));
+  if (listen)
+    conn.on("data", (d: never) => {
+      log.data.push(d);
+      log.dataAt.push(Date.now());
+    });
   conn.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
-  if (listen) conn.on("data", (d: never) => log.data.push(d));
   const progress = (p: { direction: string; id: number; bytes: number; total: number; done: boolean }) =>
     log.progress.push(`${p.direction}:${p.id}:${p.bytes}/${p.total}${p.done ? ":done" : ""}`);
   conn.on("sendProgress", progress as never);
   conn.on("receiveProgress", progress as never);
   return key;
+}
+
+function timed(log: Recorded | undefined): Array<[string, number]> {
+  return (log?.events ?? []).map((e, i) => [e, log?.eventAt[i] ?? 0]);
 }
 
 /** Resolves with `check()`'s first defined value, polling; rejects after `ms`. */
@@ -97,23 +115,23 @@ export function createHarness(Peer: PeerCtor) {
     async newPeer(name: string, args: unknown[], options: { wait?: boolean; listen?: boolean } = {}): Promise<string> {
       const peer = new Peer(...args);
       peers.set(name, peer);
-      const log: Recorded = { events: [], data: [], progress: [], errorJson: [] };
+      const log = newRecord();
       peerLog.set(name, log);
       peer.on("error", (e: never) => log.errorJson.push(JSON.stringify(e)));
-      peer.on("open", (id: never) => log.events.push(`open:${id as string}`));
-      peer.on("close", () => log.events.push("close"));
-      peer.on("disconnected", () => log.events.push("disconnected"));
-      peer.on("error", (e: never) => log.events.push(`error:${errorText(e)}`));
+      peer.on("open", (id: never) => note(log, `open:${id as string}`));
+      peer.on("close", () => note(log, "close"));
+      peer.on("disconnected", () => note(log, "disconnected"));
+      peer.on("error", (e: never) => note(log, `error:${errorText(e)}`));
       peer.on("connection", (conn: never, metadata: never) => {
         const c = conn as AnyConnection;
         const key = watchConnection(name, c, options.listen ?? true);
-        log.events.push(`connection:${c.peer}:${key}:${JSON.stringify(metadata ?? null)}`);
+        note(log, `connection:${c.peer}:${key}:${JSON.stringify(metadata ?? null)}`);
       });
       // sharedpeer only: a connection another tab of this peer placed.
       peer.on("sharedConnection", (conn: never) => {
         const c = conn as AnyConnection;
         if (c.connectionId.startsWith("mc_")) return;
-        log.events.push(`shared:${c.peer}:${watchConnection(name, c, options.listen ?? true)}`);
+        note(log, `shared:${c.peer}:${watchConnection(name, c, options.listen ?? true)}`);
       });
       const flags: PeerFlags[] = [];
       flagLog.set(name, flags);
@@ -126,6 +144,11 @@ export function createHarness(Peer: PeerCtor) {
       return until(() => log.events.find((e) => e.startsWith("open:") || e.startsWith("error:")), `${name} open`);
     },
     peerEvents: (name: string) => peerLog.get(name)?.events ?? [],
+    /** [event, Date.now() when it fired] for peer `name`, or for connection `key` with `timedConnEvents`. */
+    timedPeerEvents: (name: string) => timed(peerLog.get(name)),
+    timedConnEvents: (key: string) => timed(connLog.get(key)),
+    /** Date.now() of each data item received on `key`. */
+    dataTimes: (key: string) => connLog.get(key)?.dataAt ?? [],
     /** `JSON.stringify(err)` of peer `name`'s errors, or of connection `key`'s. */
     peerErrorJson: (name: string) => peerLog.get(name)?.errorJson ?? [],
     connErrorJson: (key: string) => connLog.get(key)?.errorJson ?? [],
@@ -141,14 +164,14 @@ export function createHarness(Peer: PeerCtor) {
       if (!peer) throw new Error(`no peer ${name}`);
       return watchConnection(name, peer.connect(remote, ...args), true);
     },
-    /** The key of the first incoming connection from `remote` (waits for it). */
-    incoming: (name: string, remote: string) =>
+    /** The key of the `nth` (from 0) incoming connection from `remote` (waits for it). */
+    incoming: (name: string, remote: string, nth = 0) =>
       until(
         () =>
           peerLog
             .get(name)
-            ?.events.find((e) => e.startsWith(`connection:${remote}:`))
-            ?.split(":")[2],
+            ?.events.filter((e) => e.startsWith(`connection:${remote}:`))
+            [nth]?.split(":")[2],
         `connection from ${remote}`,
       ),
     waitOpen: (key: string) =>

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
-import { launchBrowser, newUser, type Engine } from "../../testing/browser.js";
+import { launchBrowser, launchChromium, newUser, type Engine } from "../../testing/browser.js";
 import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
 import type { Harness } from "../pages/harness.js";
 
@@ -40,21 +40,36 @@ export interface BrowserEnv {
   close(): Promise<void>;
 }
 
-export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, engine: Engine = testEngine()): Promise<BrowserEnv> {
+/** Where the pages are served: `pageHost` names the origin (mapped to 127.0.0.1 in Chromium), for an insecure one. */
+export interface EnvOptions {
+  readonly pageHost?: string;
+}
+
+export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): Promise<BrowserEnv> {
+  const engine = testEngine();
   let server = await startPeerServer(serverOptions);
   const vite: ViteDevServer = await createServer({
     root,
     configFile: false,
     logLevel: "error",
-    server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null },
+    server: {
+      host: "127.0.0.1",
+      port: 0,
+      strictPort: false,
+      hmr: false,
+      watch: null,
+      ...(options.pageHost ? { allowedHosts: [options.pageHost] } : {}),
+    },
     // Pre-bundled at start, so that no page load triggers a re-optimisation and reload.
     optimizeDeps: { include: ["comlink", "eventemitter3", "webrtc-adapter", "peerjs"] },
   });
   await vite.listen();
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
-  const origin = `http://127.0.0.1:${address.port}`;
-  const browser = await launchBrowser(engine);
+  const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
+  // Mapping a host name to 127.0.0.1 is a Chromium switch (testing/chromium.ts).
+  const browser =
+    options.pageHost && engine === "chromium" ? await launchChromium([], { mapHosts: [options.pageHost] }) : await launchBrowser(engine);
   const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {
@@ -119,10 +134,10 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, eng
  * Starts a BrowserEnv before the file's tests and closes it after them. The returned object stands
  * for it from then on, so that a test file needs no `let env` and hooks of its own.
  */
-export function useBrowserEnv(serverOptions: PeerServerOptions = {}): BrowserEnv {
+export function useBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): BrowserEnv {
   let started: BrowserEnv | undefined;
   beforeAll(async () => {
-    started = await startBrowserEnv(serverOptions);
+    started = await startBrowserEnv(serverOptions, options);
   });
   afterAll(async () => {
     await started?.close();
