@@ -1,13 +1,13 @@
 // `npm test`: the checks (typecheck, lint, format, import cycles, copy-paste, build, published types,
-// size budget), then the unit tests and the browser tests (in a loopback-only namespace where
-// possible). Each check is one line and counts as one test; the closing line "N passed, N failed"
-// covers all of them, and any failure makes the run exit non-zero.
+// size budget), then the unit tests, then the browser tests in each engine one after the other (in a
+// loopback-only namespace where possible). Each check is one line and counts as one test; the closing
+// line "N passed, N failed" covers all of them, and any failure makes the run exit non-zero.
 // `node scripts/test.mjs --checks` runs the checks only; other arguments filter the test files.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { chromium, firefox } from "playwright-core";
 
 const reports = mkdtempSync(join(tmpdir(), "sharedpeer-test-"));
 const checksOnly = process.argv.includes("--checks");
@@ -68,17 +68,33 @@ function counts(file) {
   return { passed: report.numPassedTests ?? 0, failed: (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) };
 }
 
-/** Same search as testing/chromium.ts (which the tests use); here only to say early how to get one. */
-function browserAvailable() {
-  const candidates = [
-    process.env.CHROME_PATH,
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-    chromium.executablePath(),
-  ];
-  return candidates.some((path) => path && existsSync(path));
+/** Same searches as testing/chromium.ts and testing/firefox.ts (which the tests use); here only to say early how to get one. */
+function ownExecutable(type) {
+  try {
+    return type.executablePath();
+  } catch {
+    return undefined;
+  }
 }
+const BROWSERS = {
+  chromium: {
+    candidates: [
+      process.env.CHROME_PATH,
+      "/usr/bin/chromium",
+      "/usr/bin/chromium-browser",
+      "/usr/bin/google-chrome",
+      ownExecutable(chromium),
+    ],
+    missing:
+      "No Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install -y chromium`), or `npx playwright install chromium`, or set CHROME_PATH to a Chrome/Chromium binary; then run `npm test` again.",
+  },
+  firefox: {
+    candidates: [process.env.FIREFOX_PATH, "/usr/bin/firefox-esr", "/usr/bin/firefox", ownExecutable(firefox)],
+    missing:
+      "No Firefox found. Install one (Debian: `sudo apt-get install -y firefox-esr`), or `npx playwright install firefox`, or set FIREFOX_PATH to a Firefox binary; then run `npm test` again.",
+  },
+};
+const available = (engine) => BROWSERS[engine].candidates.some((path) => path && existsSync(path));
 
 console.log("=== checks");
 const gate = { passed: 0, failed: 0 };
@@ -93,29 +109,38 @@ const vitest = (project, out) => [
   "run",
   "--project",
   project,
+  "--passWithNoTests",
   "--reporter=default",
   "--reporter=json",
   `--outputFile.json=${out}`,
   ...filter,
 ];
 const unitReport = join(reports, "unit.json");
-const browserReport = join(reports, "browser.json");
+const lines = [["checks", gate]];
 if (!checksOnly) {
   ok = run("unit tests", "npx", vitest("unit", unitReport)) && ok;
-  if (!browserAvailable()) {
-    console.log("\n=== browser tests");
-    console.log("No Chromium found. Install one (Debian/Ubuntu: `sudo apt-get install -y chromium`), or");
-    console.log("`npx playwright install chromium`, or set CHROME_PATH to a Chrome/Chromium binary; then run `npm test` again.");
-    ok = false;
-  } else {
-    ok = run("browser tests", "sh", ["scripts/netns.sh", "npx", ...vitest("browser", browserReport)]) && ok;
+  lines.push(["unit", counts(unitReport)]);
+  // One engine after the other: two cores cannot run two browsers' WebRTC tests side by side honestly.
+  // "cross" puts a Chromium user and a Firefox user on one PeerServer.
+  for (const [name, engines] of [
+    ["chromium", ["chromium"]],
+    ["firefox", ["firefox"]],
+    ["cross", ["chromium", "firefox"]],
+  ]) {
+    const report = join(reports, `browser-${name}.json`);
+    const missing = engines.filter((engine) => !available(engine));
+    if (missing.length > 0) {
+      console.log(`\n=== browser tests: ${name}`);
+      for (const engine of missing) console.log(BROWSERS[engine].missing);
+      ok = false;
+    } else {
+      ok = run(`browser tests: ${name}`, "sh", ["scripts/netns.sh", "npx", ...vitest(`browser:${name}`, report)]) && ok;
+    }
+    lines.push([name, counts(report)]);
   }
 }
-const unit = counts(unitReport);
-const browser = counts(browserReport);
-console.log(
-  `\nchecks: ${gate.passed} passed, ${gate.failed} failed; unit: ${unit.passed} passed, ${unit.failed} failed; ` +
-    `browser: ${browser.passed} passed, ${browser.failed} failed`,
-);
-console.log(`${gate.passed + unit.passed + browser.passed} passed, ${gate.failed + unit.failed + browser.failed} failed`);
+
+console.log(`\n${lines.map(([name, c]) => `${name}: ${c.passed} passed, ${c.failed} failed`).join("; ")}`);
+const total = lines.reduce((sum, [, c]) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed }), { passed: 0, failed: 0 });
+console.log(`${total.passed} passed, ${total.failed} failed`);
 process.exit(ok ? 0 : 1);

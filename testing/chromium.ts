@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { findExecutable } from "./find-executable.js";
 
 /**
  * Playwright passes its own `--disable-features` list, and Chromium keeps only the last such
@@ -71,16 +71,6 @@ export function loopbackChromiumArgs(options: LoopbackOptions = {}): string[] {
  */
 export const WEBRTC_PERMISSIONS: readonly string[] = ["camera", "microphone"];
 
-/**
- * No Chromium to drive; its message says how to get one.
- *
- * @example
- * try { await launchChromium(); } catch (e) { if (e instanceof NoBrowserError) console.error(e.message); }
- */
-export class NoBrowserError extends Error {
-  override readonly name = "NoBrowserError";
-}
-
 const SYSTEM_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
 /**
@@ -91,17 +81,12 @@ const SYSTEM_CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr
  * chromium.launch({ executablePath: findChromium(() => chromium.executablePath()) });
  */
 export function findChromium(playwrightExecutable?: () => string): string | undefined {
-  const fromEnv = process.env["CHROME_PATH"];
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new NoBrowserError(`CHROME_PATH is ${fromEnv}, but there is no file there.`);
-    return fromEnv;
-  }
-  const system = SYSTEM_CHROMIUM.find((path) => existsSync(path));
-  if (system) return system;
-  const own = playwrightExecutable?.();
-  if (own && existsSync(own)) return undefined;
-  throw new NoBrowserError(
-    "No Chromium found. Install one: `sudo apt-get install -y chromium` (Debian/Ubuntu), or " +
+  return findExecutable({
+    envVar: "CHROME_PATH",
+    systemPaths: SYSTEM_CHROMIUM,
+    playwrightExecutable,
+    howToGet:
+      "No Chromium found. Install one: `sudo apt-get install -y chromium` (Debian/Ubuntu), or " +
       "`npx playwright install chromium`, or set CHROME_PATH to a Chrome/Chromium binary.",
-  );
+  });
 }

@@ -6,8 +6,9 @@ import type { ConnectionInfo } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { CHUNK_SIZE } from "./codec/chunker.js";
 import type { ReassemblyLimits } from "./codec/reassembler.js";
-import { codecFor, type Codec } from "./codec/serialization.js";
+import { codecFor, type Codec, type Encoded } from "./codec/serialization.js";
 import { Link, type ChannelReport, type LinkOwner, type LinkSeed } from "./link.js";
+import { fitsIn, maxMessageSize } from "./max-message-size.js";
 import type { Member } from "./member.js";
 import { ReceivePath } from "./receive-path.js";
 import { MSGPACK_PIECE } from "./codec/msgpack.js";
@@ -39,6 +40,8 @@ export class Connection extends Link {
   private readonly incoming: ReceivePath;
   private readonly listening = new Map<MemberId, Listening>();
   private readonly buffer: BufferReport;
+  /** `a=max-message-size` of our SDP and of the remote's (RFC 8841); what raw messages must fit. */
+  private readonly maxMessage = { local: Infinity, remote: Infinity };
 
   constructor(owner: LinkOwner, seed: ConnectionSeed) {
     super(owner, seed, "negotiating");
@@ -70,6 +73,7 @@ export class Connection extends Link {
 
   /** Asks the host tab for the RTCPeerConnection; `offer`: the remote's, when it placed the connection. */
   start(config: RTCConfiguration, offer?: RTCSessionDescriptionInit): void {
+    if (offer) this.described("remote", offer);
     const { ref, label, reliable } = this;
     this.host.post({ t: "rtc-create", ref, config, label, reliable, ...(offer ? { offer } : {}) });
   }
@@ -119,6 +123,10 @@ export class Connection extends Link {
     this.queue.start();
   }
 
+  protected override described(side: "local" | "remote", sdp: RTCSessionDescriptionInit): void {
+    this.maxMessage[side] = maxMessageSize(sdp.sdp ?? "");
+  }
+
   protected override channelReport(report: ChannelReport): void {
     switch (report.t) {
       case "rtc-received": {
@@ -146,18 +154,31 @@ export class Connection extends Link {
 
   /**
    * Whether an encoded message can go: binary chunks anything; json above the chunk size reaches only
-   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole; MsgPack
-   * is a stream, cut into 32 KiB pieces as peerjs's StreamConnection does.
+   * a sharedpeer (chunked; peerjs 1.5.5 cannot take it); raw has no framing and goes whole if the
+   * channel takes a message that big (else the browser's send() would throw and end the connection);
+   * MsgPack is a stream, cut into 32 KiB pieces as peerjs's StreamConnection does.
    */
-  private admit(encoded: Uint8Array, member: Member): Admission {
+  private admit(encoded: Encoded, member: Member): Admission {
+    if (this.serialization === "raw") {
+      const limit = Math.min(this.maxMessage.local, this.maxMessage.remote);
+      if (fitsIn(encoded, limit)) return "whole";
+      return this.refuse(
+        member,
+        `A raw message larger than this channel takes (${limit} bytes: the smaller SDP max-message-size of the two ends).`,
+      );
+    }
+    if (typeof encoded === "string") return "whole";
     if (this.serialization === "MsgPack") return encoded.byteLength <= MSGPACK_PIECE ? "whole" : "split";
-    if (encoded.byteLength <= CHUNK_SIZE || this.serialization === "raw") return "whole";
+    if (encoded.byteLength <= CHUNK_SIZE) return "whole";
     if (this.serialization === "binary" || this.remoteIsSharedpeer) return "chunked";
-    const error = wireError(
-      "message-too-big",
+    return this.refuse(
+      member,
       `Message of ${encoded.byteLength} bytes is too big for a ${this.serialization} connection to a peer that cannot reassemble it (limit ${CHUNK_SIZE}).`,
     );
-    this.tell(member, error);
+  }
+
+  private refuse(member: Member, message: string): "refused" {
+    this.tell(member, wireError("message-too-big", message));
     return "refused";
   }
 

@@ -93,6 +93,7 @@ export abstract class Link {
   /** The remote's ANSWER. */
   answered(payload: AnswerPayload): void {
     this.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+    this.described?.("remote", payload.sdp);
     this.host?.post({ t: "rtc-remote-description", ref: this.ref, sdp: payload.sdp });
   }
 
@@ -105,6 +106,7 @@ export abstract class Link {
   handleReport(report: RtcReport): void {
     switch (report.t) {
       case "rtc-local-description":
+        this.described?.("local", report.sdp);
         return this.sendDescription(report.sdp);
       case "rtc-local-candidate": {
         const payload = { candidate: report.candidate, type: this.kind, connectionId: this.connectionId };
@@ -159,6 +161,9 @@ export abstract class Link {
 
   /** The link just opened: every member was told. */
   protected opened?(): void;
+
+  /** Our SDP or the remote's is known (data connections read what it says about message sizes). */
+  protected described?(side: "local" | "remote", sdp: RTCSessionDescriptionInit): void;
 
   /** Data arrived or drained (data connections only). */
   protected channelReport?(report: ChannelReport): void;

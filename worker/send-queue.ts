@@ -57,7 +57,7 @@ export interface SendQueueOwner {
   /** The connection's serialization; throws when the value cannot be encoded. */
   encode(value: unknown): Encoded | Promise<Encoded>;
   /** Whether an encoded message of this size can go (else the owner reported why to `from`). */
-  admit(encoded: Uint8Array, from: Sender): Admission;
+  admit(encoded: Encoded, from: Sender): Admission;
   reportError(member: Member, error: WireError): void;
   /** A flush close reached the head of the queue, on a serialization with no in-band close. */
   closeNow(): void;
@@ -112,9 +112,9 @@ export class SendQueue {
   }
 
   private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
-    if (typeof encoded === "string") return { kind: "text", text: encoded };
     const fit = this.owner.admit(encoded, from);
     if (fit === "refused") return undefined;
+    if (typeof encoded === "string") return { kind: "text", text: encoded };
     return { kind: "bytes", bytes: encoded, from, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
   }
 

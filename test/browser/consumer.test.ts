@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build, createServer, preview, type PreviewServer, type ViteDevServer } from "vite";
 import type * as Testing from "../../testing/index.js";
+import { testEngine } from "../support/env.js";
 
 const repo = new URL("../..", import.meta.url).pathname;
 
@@ -61,10 +62,10 @@ const bad: PeerError["type"] = "oops";
 new Peer({ worker: "service" });
 void bad;
 `;
-/** What the peerjs app of test/fixtures/drop-in-app.ts sees, run on sharedpeer in Chromium. */
+/** What the peerjs app of test/fixtures/drop-in-app.ts sees, run on sharedpeer (`util.browser` names the engine). */
 const DROP_IN_SEES = [
   "supports data=true reliable=true audioVideo=true webRTC=true",
-  "browser chrome true",
+  `browser ${testEngine() === "firefox" ? "firefox" : "chrome"} true`,
   "validateId true false token string",
   'pack {"hello":[1,"two"]}',
   "enums data raw message ID-TAKEN",
@@ -144,7 +145,7 @@ beforeAll(async () => {
   writeFileSync(join(app, "main.js"), MAIN);
   testing = (await import(join(app, "node_modules/sharedpeer/dist/testing/index.js"))) as typeof Testing;
   server = await testing.startPeerServer();
-  browser = await testing.launchChromium();
+  browser = await testing.launchBrowser(testEngine());
 }, 180_000);
 
 afterAll(async () => {

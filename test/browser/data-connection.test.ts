@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe as suite, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import { startBrowserEnv, type BrowserEnv } from "../support/env.js";
 import { describe } from "../fixtures/describe.js";
+import { expectTransfer } from "../support/exchange.js";
 import { binaryValues, rawValues, structuredValues } from "../fixtures/basic-values.js";
 
 let env: BrowserEnv;
@@ -41,14 +42,6 @@ async function connectPair(serialization: string): Promise<{ out: string; inc: s
   const inc = `bob/${connectionId}`;
   await bob.evaluate((k) => H.waitOpen(k), inc);
   return { out, inc };
-}
-
-async function expectTransfer(from: Page, fromKey: string, to: Page, toKey: string, make: string, expected: unknown[]) {
-  const before = await to.evaluate((k) => H.receivedCount(k), toKey);
-  await from.evaluate(([k, m]) => H.send(k, (V as unknown as Record<string, () => unknown[]>)[m]!()), [fromKey, make] as const);
-  await to.evaluate(([k, n]) => H.waitData(k, n), [toKey, before + expected.length] as const);
-  const got = (await to.evaluate((k) => H.received(k), toKey)).slice(before);
-  expect(got).toEqual(await Promise.all(expected.map(describe)));
 }
 
 suite.each(MODES)("one data connection between two users, $name", ({ option, query, mode }) => {

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
+import { callBothWays } from "../support/exchange.js";
 
 const env = useBrowserEnv();
 const fresh = idMaker();
@@ -12,25 +13,6 @@ async function peerIn(page: "sharedpeer" | "peerjs", id: string): Promise<Page> 
   expect(await tab.evaluate(([i, o]) => H.newPeer("me", [i, o]), [id, env.peerOptions] as const)).toBe(`open:${id}`);
   await tab.evaluate(() => M.listen("me"));
   return tab;
-}
-
-/** `caller` calls `callee`; both get live video; then `hangUp` side closes and both see `close`. */
-async function callBothWays(caller: Page, callee: Page, calleeId: string, hangUpBy: "caller" | "callee"): Promise<void> {
-  const out = await caller.evaluate(([to]) => M.call("me", to!, { topic: "standup" }), [calleeId] as const);
-  const inc = await callee.evaluate(() => M.incoming("me"));
-  expect(await callee.evaluate((k) => M.metadata(k), inc)).toEqual({ topic: "standup" });
-  await callee.evaluate((k) => M.answer(k), inc);
-  for (const [tab, key] of [
-    [caller, out],
-    [callee, inc],
-  ] as const) {
-    const video = await tab.evaluate((k) => M.remoteVideo(k), key);
-    expect(video).toEqual({ width: 320, height: 240, live: true });
-  }
-  const [closer, closerKey] = hangUpBy === "caller" ? [caller, out] : [callee, inc];
-  await closer.evaluate((k) => M.hangUp(k), closerKey);
-  await caller.evaluate((k) => M.waitEvent(k, "close", 10_000), out);
-  await callee.evaluate((k) => M.waitEvent(k, "close", 10_000), inc);
 }
 
 test("sharedpeer calls the official peerjs: video both ways, hang-up from the callee closes both", async () => {

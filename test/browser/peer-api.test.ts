@@ -388,7 +388,7 @@ test("sharedpeer: util.supports probes on first read only, with one RTCPeerConne
   const made = () => tab.evaluate(() => (window as unknown as { made: number }).made);
   expect(await made()).toBe(0);
   expect(await tab.evaluate(() => [SP.util.browser, SP.util.validateId("ok id"), typeof SP.util.pack])).toEqual([
-    "chrome",
+    env.engine === "firefox" ? "firefox" : "chrome",
     true,
     "function",
   ]);

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
-import { useBrowserEnv } from "../support/env.js";
+import { testEngine, useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 
 const env = useBrowserEnv();
@@ -303,22 +303,36 @@ describe("a remote vanishes without a word: the connection reports close in boun
   const TOLD_MS = 2_000;
   const UNTOLD_MS = 20_000;
 
-  test("its page closes, its whole browser context closes, or its page crashes: close within 20 s, with an error that says why unless the remote said goodbye", async () => {
+  // A renderer crash needs CDP (Page.crash): Chromium only (README, "Browser support").
+  const crashes = testEngine() === "chromium";
+  test(`its page closes, its whole browser context closes${crashes ? ", or its page crashes" : ""}: close within 20 s, with an error that says why unless the remote said goodbye`, async () => {
     const cases: VanishCase[] = [
       { remote: "peerjs", how: "page.close()", dialler: "alice" },
       { remote: "peerjs", how: "page.close()", dialler: "remote" },
       { remote: "sharedpeer", how: "page.close()", dialler: "alice" },
       { remote: "sharedpeer", how: "context.close()", dialler: "remote" },
-      { remote: "sharedpeer", how: "crash", dialler: "alice" },
-      { remote: "sharedpeer", how: "crash", dialler: "remote" },
+      ...(crashes
+        ? ([
+            { remote: "sharedpeer", how: "crash", dialler: "alice" },
+            { remote: "sharedpeer", how: "crash", dialler: "remote" },
+          ] as const)
+        : []),
     ];
     // Side by side: each may wait the same ~16 s for the browser's verdict.
     const results = await Promise.all(cases.map(remoteVanishes));
-    for (const [i, { events, ms }] of results.entries()) {
+    for (const [i, { ms }] of results.entries()) {
       const c = cases[i]!;
       console.info(`remote vanished (${c.remote} ${c.how}, ${c.dialler} dialled): close after ${ms} ms`);
+    }
+    for (const [i, { events, ms }] of results.entries()) {
+      const c = cases[i]!;
       expect(ms).toBeLessThan(UNTOLD_MS);
-      if (c.remote === "sharedpeer" && ms < TOLD_MS) expect(events).toEqual(["open", "close"]);
+      if (testEngine() === "firefox") {
+        // Between Firefox pages a closing page's channels close at the other end at once (measured
+        // 60–110 ms), whatever the remote's library; between Chromium pages only ICE notices.
+        expect(ms).toBeLessThan(TOLD_MS);
+        expect(events).toEqual(["open", "close"]);
+      } else if (c.remote === "sharedpeer" && ms < TOLD_MS) expect(events).toEqual(["open", "close"]);
       else
         expect(events).toEqual([
           "open",

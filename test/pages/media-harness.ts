@@ -73,6 +73,21 @@ export function createMediaHarness(h: Harness) {
     answer(key: string, withStream = true) {
       calls.get(key)?.answer(withStream ? fakeCamera() : undefined);
     },
+    /**
+     * From now on calls and answers send the browser's own camera and microphone (`getUserMedia`;
+     * Firefox's are synthetic with `media.navigator.streams.fake`) instead of the canvas.
+     */
+    async useUserMedia(): Promise<string[]> {
+      camera = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      return camera.getTracks().map((track) => track.kind);
+    },
+    /** The kinds of the remote stream's live tracks. */
+    remoteTracks: async (key: string) =>
+      (await until(() => calls.get(key)?.remoteStream, `${key} remote stream`))
+        .getTracks()
+        .filter((track) => track.readyState === "live")
+        .map((track) => track.kind)
+        .sort(),
     hangUp: (key: string) => calls.get(key)?.close(),
     events: (key: string) => logs.get(key) ?? [],
     waitEvent: (key: string, event: string, ms?: number) =>

@@ -1,21 +1,35 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
-import { launchChromium, newUser } from "../../testing/browser.js";
+import { launchBrowser, launchChromium, newUser, type Engine } from "../../testing/browser.js";
 import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
 import type { Harness } from "../pages/harness.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 
-/** Everything a browser test stands on: a PeerServer, the pages served by Vite, and Chromium. */
+/**
+ * The engine this run drives: the Vitest project sets `SHAREDPEER_BROWSER` ("browser:chromium",
+ * "browser:firefox" in vitest.config.ts); Chromium when unset.
+ */
+export function testEngine(): Engine {
+  const name = process.env["SHAREDPEER_BROWSER"] ?? "chromium";
+  if (name !== "chromium" && name !== "firefox") throw new Error(`SHAREDPEER_BROWSER is ${name}: say chromium or firefox`);
+  return name;
+}
+
+/** Everything a browser test stands on: a PeerServer, the pages served by Vite, and a browser. */
 export interface BrowserEnv {
   readonly server: RunningPeerServer;
+  readonly engine: Engine;
   readonly browser: Browser;
   readonly origin: string;
   /** Peer options pointing at this env's PeerServer, with no ICE servers. */
   readonly peerOptions: Record<string, unknown>;
-  /** A new user (browser context): its tabs share one SharedWorker. */
-  user(): Promise<BrowserContext>;
+  /**
+   * A new user (browser context): its tabs share one SharedWorker. `engine` other than this env's
+   * starts that browser too (once), for users of two browsers on one PeerServer.
+   */
+  user(engine?: Engine): Promise<BrowserContext>;
   /** Opens a test page (`sharedpeer` or `peerjs`) in `user` and waits for its harness. */
   tab(user: BrowserContext, page?: "sharedpeer" | "peerjs", query?: string): Promise<Page>;
   /** `new Peer(id, peerOptions + extra)` as harness peer `name`; its first `open:`/`error:` event. */
@@ -32,6 +46,7 @@ export interface EnvOptions {
 }
 
 export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): Promise<BrowserEnv> {
+  const engine = testEngine();
   let server = await startPeerServer(serverOptions);
   const vite: ViteDevServer = await createServer({
     root,
@@ -52,19 +67,28 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
   const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
-  const browser = await launchChromium([], options.pageHost ? { mapHosts: [options.pageHost] } : {});
+  // Mapping a host name to 127.0.0.1 is a Chromium switch (testing/chromium.ts).
+  const browser =
+    options.pageHost && engine === "chromium" ? await launchChromium([], { mapHosts: [options.pageHost] }) : await launchBrowser(engine);
+  const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {
     get server() {
       return server;
     },
+    engine,
     browser,
     origin,
     get peerOptions() {
       return { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
     },
-    async user() {
-      const context = await newUser(browser);
+    async user(which = engine) {
+      let launched = browsers.get(which);
+      if (!launched) {
+        launched = launchBrowser(which);
+        browsers.set(which, launched);
+      }
+      const context = await newUser(await launched);
       context.on("console", (message) => {
         if (process.env["SHAREDPEER_TEST_CONSOLE"]) console.log(`[page] ${message.text()}`);
       });
@@ -98,7 +122,7 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
     },
     async close() {
       await Promise.all(users.map((u) => u.close().catch(() => undefined)));
-      await browser.close();
+      await Promise.all([...browsers.values()].map((b) => b.then((open) => open.close()).catch(() => undefined)));
       await vite.close();
       await server.stop();
     },
