@@ -1,11 +1,14 @@
 import {
   DEFAULT_RECEIVE_LIMITS,
+  isSerializationName,
   serverOrigin,
+  toWireSerialization,
+  type ConnectSettings,
   type PeerSettings,
   type ReceiveLimits,
   type SerializationName,
 } from "../contract/options.js";
-import { randomToken } from "../contract/ids.js";
+import { newConnectionId, randomToken } from "../contract/ids.js";
 import { toLogLevel, type LogFunction } from "./logger.js";
 import type { SerializerMapping } from "./serializers.js";
 import type { CallOptions } from "./media-connection.js";
@@ -128,6 +131,31 @@ export function sharedToken(settings: PeerSettings, id: string): string {
     // Storage can be disabled (privacy modes); the token then lives as long as the worker.
   }
   return settings.token;
+}
+
+/**
+ * `connect()`'s options, in either form, as the worker gets them; a TypeError for an unknown serialization.
+ * @internal
+ */
+export function connectSettings(
+  optionsOrSerialization: ConnectOptions | SerializationName | undefined,
+  metadata: unknown,
+  fallback: SerializationName,
+): { settings: ConnectSettings; serialization: SerializationName } {
+  const options: ConnectOptions =
+    typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
+  const serialization = options.serialization ?? fallback;
+  if (!isSerializationName(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
+  const connectionId = newConnectionId();
+  const settings: ConnectSettings = {
+    connectionId,
+    label: options.label ?? connectionId,
+    metadata: options.metadata,
+    serialization: toWireSerialization(serialization),
+    // As peerjs's StreamConnection: MsgPack needs an ordered, reliable channel.
+    reliable: serialization === "MsgPack" || (options.reliable ?? false),
+  };
+  return { settings, serialization };
 }
 
 /** @internal The settings the worker gets, with peerjs 1.5.5's defaults and quirks (protocol.md §1.8). */

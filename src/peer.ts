@@ -1,54 +1,22 @@
 import { EventEmitter } from "eventemitter3";
-import { newConnectionId, randomToken, type MemberId } from "../contract/ids.js";
-import {
-  isSerializationName,
-  toWireSerialization,
-  type ConnectSettings,
-  type PeerSettings,
-  type SerializationName,
-} from "../contract/options.js";
-import type { CallInfo, ConnectionInfo } from "../contract/tab-frames.js";
+import { randomToken } from "../contract/ids.js";
+import type { SerializationName } from "../contract/options.js";
 import type { WorkerMode } from "../contract/worker-api.js";
-import { assertNever } from "../contract/assert-never.js";
+import { routeConnectionFrame } from "./connection-frames.js";
 import { ConnectionList, type AnyConnection } from "./connection-list.js";
-import { DataConnection } from "./data-connection.js";
+import type { DataConnection } from "./data-connection.js";
 import { defaultSerialization, newDataConnection } from "./serializers.js";
 import { connectionInternals, peerInternals, type PeerInternals } from "./internals.js";
 import { MediaConnection, type CallOptions } from "./media-connection.js";
 import { Logger } from "./logger.js";
-import { isValidId, resolveSettings, sharedToken, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
+import { connectSettings, isValidId, resolveSettings, splitPeerArgs, type ConnectOptions, type PeerOptions } from "./options.js";
+import { connectionLost, PeerAttachment, type AttachmentHooks } from "./peer-attachment.js";
 import { PeerError, toPeerError } from "./peer-error.js";
+import type { PeerEvents } from "./peer-events.js";
+import { PeerStatus } from "./peer-status.js";
 import { WorkerLink, type MemberFrame } from "./worker-link.js";
 
-/**
- * Events of a Peer.
- *
- * @example
- * peer.on("open", (id) => console.log("reachable as", id));
- * peer.on("error", (err) => console.warn(err.type, err.message));
- */
-export interface PeerEvents {
-  /** Connected to the server under `id` (at once when this tab joins an open shared peer). */
-  open: (id: string) => void;
-  /** A remote peer connected to us; fires in every tab attached to the peer. */
-  connection: (conn: DataConnection, metadata: unknown) => void;
-  /**
-   * A connection or call that another tab of this peer placed (or that was open before this tab
-   * joined) is now in `connections` here too. Listen on it like on your own; peerjs has no such case.
-   */
-  sharedConnection: (conn: DataConnection | MediaConnection) => void;
-  /** A remote peer calls us; fires in every tab; the first `answer()` hosts the call. */
-  call: (call: MediaConnection) => void;
-  /** Lost the server (or `disconnect()`); connections keep working. */
-  disconnected: (id: string) => void;
-  /** This Peer object is destroyed. */
-  close: () => void;
-  error: (error: PeerError) => void;
-}
-
-type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
-
-const newMemberId = () => `m_${randomToken()}` as MemberId;
+export type { PeerEvents };
 
 /**
  * A peer on a PeerServer, shared by every tab of this origin that asks for the same id,
@@ -61,25 +29,20 @@ const newMemberId = () => `m_${randomToken()}` as MemberId;
  * peer.on("connection", (conn) => conn.on("data", (d) => console.log(d)));
  */
 export class Peer extends EventEmitter<PeerEvents> {
-  private state: PeerState = "connecting";
-  private currentId: string | null;
+  private readonly status = new PeerStatus();
   private readonly requestedId: string | null;
-  /** This Peer object in the hub; a new one for each worker, since a hub that is only thought lost may still know the old. */
-  private member: MemberId = newMemberId();
+  /** The link and member id this Peer's calls go through; both replaced when the worker is lost. */
+  private readonly at: PeerAttachment;
   private readonly logger: Logger;
-  private readonly settings: PeerSettings;
-  /** The link calls go through; replaced when the worker is lost. */
-  private ready: Promise<WorkerLink | undefined>;
-  /** The id the server gave, kept so that a Peer without a requested id gets it back after a worker loss. */
-  private lastId: string | null = null;
-  /** Set while a Peer that was disconnected when its worker died waits for reconnect() to attach again. */
-  private orphanedBy: WorkerLink | undefined;
-  /** This object's disconnect() holds (no reconnect() since): a worker loss must not bring it online. */
-  private heldOffline = false;
-  private pickedMode: WorkerMode;
   private readonly conns = new ConnectionList();
-  /** disconnect() calls of this object whose `peer-disconnected` echo is still to come. */
-  private ownDisconnects = 0;
+  /** What this Peer's attachment asks of it. */
+  private readonly hooks: AttachmentHooks = {
+    destroyed: () => this.status.state === "destroyed",
+    lastId: () => this.status.lastId,
+    frame: (link, frame) => this.onFrame(link, frame),
+    lost: (error) => this.workerLost(error),
+    failed: (error) => this.fail(error),
+  };
   /** The options this Peer was made with. */
   readonly options: PeerOptions;
   /** What `connect()` uses without a serialization: `serializers.default`, else the class's own. */
@@ -93,18 +56,21 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.options = options;
     this.defaultSerialization = defaultSerialization(options.serializers, this.baseSerialization);
     this.requestedId = id;
-    this.currentId = null;
-    this.settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
-    this.logger = new Logger(this.settings.debug, options.logFunction);
+    const settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
+    this.logger = new Logger(settings.debug, options.logFunction);
     const wanted = options.worker ?? "auto";
-    this.pickedMode = wanted === "auto" ? (typeof SharedWorker === "undefined" ? "dedicated" : "shared") : wanted;
+    const request = { id, settings, ownToken: options.token !== undefined };
+    this.at = new PeerAttachment(
+      this.hooks,
+      request,
+      wanted === "auto" ? (typeof SharedWorker === "undefined" ? "dedicated" : "shared") : wanted,
+    );
     if (id !== null && !isValidId(id)) {
-      this.ready = Promise.resolve(undefined);
       setTimeout(() => this.fail(new PeerError("invalid-id", `ID "${id}" is invalid`)), 0);
       return;
     }
     const url = options.workerUrl === undefined ? undefined : new URL(options.workerUrl, location.href);
-    this.ready = this.attach(() => WorkerLink.get(wanted, url));
+    this.at.start(() => WorkerLink.get(wanted, url));
   }
 
   /** The serialization `connect()` uses by default in this class (MsgPackPeer overrides it with MsgPack). */
@@ -114,24 +80,24 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   /** This peer's id: null until the server confirmed it (and again after `disconnect()`). */
   get id(): string | null {
-    return this.currentId;
+    return this.status.id;
   }
 
   get open(): boolean {
-    return this.state === "open";
+    return this.status.state === "open";
   }
 
   get disconnected(): boolean {
-    return this.state === "disconnected" || this.state === "destroyed";
+    return this.status.offline;
   }
 
   get destroyed(): boolean {
-    return this.state === "destroyed";
+    return this.status.state === "destroyed";
   }
 
   /** Where the hub runs for this Peer: what `worker: "auto"` picked. */
   get mode(): WorkerMode {
-    return this.pickedMode;
+    return this.at.mode;
   }
 
   /** Remote id → live connections and calls; the same in every tab attached to this peer. */
@@ -148,23 +114,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   connect(peer: string, serialization?: SerializationName, metadata?: unknown): DataConnection;
   connect(peer: string, optionsOrSerialization?: ConnectOptions | SerializationName, metadata?: unknown): DataConnection {
     if (typeof peer !== "string" || peer === "") throw new TypeError("connect() needs the remote peer's id");
-    const options: ConnectOptions =
-      typeof optionsOrSerialization === "string" ? { serialization: optionsOrSerialization, metadata } : { ...optionsOrSerialization };
-    const serialization = options.serialization ?? this.defaultSerialization;
-    if (!isSerializationName(serialization)) throw new TypeError(`unknown serialization "${String(serialization)}"`);
-    const connectionId = newConnectionId();
-    const settings: ConnectSettings = {
-      connectionId,
-      label: options.label ?? connectionId,
-      metadata: options.metadata,
-      serialization: toWireSerialization(serialization),
-      // As peerjs's StreamConnection: MsgPack needs an ordered, reliable channel.
-      reliable: serialization === "MsgPack" || (options.reliable ?? false),
-    };
-    const conn = newDataConnection({ provider: this, member: this.member, remoteId: peer, ...settings, serialization });
+    const { settings, serialization } = connectSettings(optionsOrSerialization, metadata, this.defaultSerialization);
+    const conn = newDataConnection({ provider: this, member: this.at.member, remoteId: peer, ...settings, serialization });
     if (this.refusedOffline(conn, "Cannot connect to new Peer after disconnecting from server.")) return conn;
     this.conns.placed(conn);
-    this.ready.then((link) => link?.api.connect(this.member, peer, settings)).catch((e: unknown) => this.failPlaced(conn, e));
+    this.at.ready.then((link) => link?.api.connect(this.at.member, peer, settings)).catch((e: unknown) => this.failPlaced(conn, e));
     return conn;
   }
 
@@ -179,15 +133,15 @@ export class Peer extends EventEmitter<PeerEvents> {
     if (typeof peer !== "string" || peer === "") throw new TypeError("call() needs the remote peer's id");
     if (typeof MediaStream !== "undefined" && !(stream instanceof MediaStream)) throw new TypeError("call() needs a MediaStream");
     const connectionId = `mc_${randomToken()}`;
-    const call = new MediaConnection({ provider: this, member: this.member, remoteId: peer, connectionId, metadata: options.metadata });
+    const call = new MediaConnection({ provider: this, member: this.at.member, remoteId: peer, connectionId, metadata: options.metadata });
     call.localStream = stream;
     if (this.refusedOffline(call, "Cannot call a peer after disconnecting from the server.")) return call;
     this.conns.placed(call);
-    this.ready
+    this.at.ready
       .then((link) => {
         if (!link) return;
         call[connectionInternals].provide(link, stream, options.sdpTransform);
-        return link.api.call(this.member, peer, connectionId, options.metadata);
+        return link.api.call(this.at.member, peer, connectionId, options.metadata);
       })
       .catch((e: unknown) => this.failPlaced(call, e));
     return call;
@@ -202,36 +156,26 @@ export class Peer extends EventEmitter<PeerEvents> {
    * this object is disconnected when the call returns; the other tabs learn it from the worker.
    */
   disconnect(): void {
-    if (this.state === "disconnected" || this.state === "destroyed") return;
-    const id = this.currentId ?? this.requestedId ?? "";
-    this.ownDisconnects++;
-    this.heldOffline = true;
-    this.state = "disconnected";
-    this.currentId = null;
+    const id = this.status.id ?? this.requestedId ?? "";
+    if (!this.status.disconnectHere()) return;
     this.emit("disconnected", id);
-    this.ready.then((link) => link?.api.disconnect(this.member)).catch((e: unknown) => this.callFailed("disconnect", e));
+    this.at.ready.then((link) => link?.api.disconnect(this.at.member)).catch((e: unknown) => this.callFailed("disconnect", e));
   }
 
   /** Reconnects the shared socket with the same id and token. */
   reconnect(): void {
-    if (this.state === "destroyed") {
+    const state = this.status.state;
+    if (state === "destroyed") {
       throw new Error("This peer cannot reconnect to the server. It has already been destroyed.");
     }
-    if (this.state === "open")
-      throw new Error(`Peer ${this.currentId ?? ""} cannot reconnect because it is not disconnected from the server!`);
-    if (this.state === "connecting") {
+    if (state === "open") throw new Error(`Peer ${this.status.id ?? ""} cannot reconnect because it is not disconnected from the server!`);
+    if (state === "connecting") {
       this.logger.warn("reconnect() while still connecting: nothing to do");
       return;
     }
-    this.state = "connecting";
-    this.heldOffline = false;
-    const lost = this.orphanedBy;
-    if (lost) {
-      this.orphanedBy = undefined;
-      this.ready = this.attach(() => lost.replacement());
-      return;
-    }
-    this.ready.then((link) => link?.api.reconnect(this.member)).catch((e: unknown) => this.callFailed("reconnect", e));
+    this.status.reconnecting();
+    if (this.at.resume()) return;
+    this.at.ready.then((link) => link?.api.reconnect(this.at.member)).catch((e: unknown) => this.callFailed("reconnect", e));
   }
 
   /**
@@ -239,11 +183,11 @@ export class Peer extends EventEmitter<PeerEvents> {
    * peer, its socket and its connections end when the last tab's Peer is gone.
    */
   destroy(): void {
-    if (this.state === "destroyed") return;
-    this.ready
+    if (this.status.state === "destroyed") return;
+    this.at.ready
       .then((link) => {
-        link?.removeMember(this.member);
-        return link?.api.detach(this.member);
+        link?.removeMember(this.at.member);
+        return link?.api.detach(this.at.member);
       })
       .catch((e: unknown) => this.logger.log(3, "detach did not reach the worker:", e));
     this.finish();
@@ -253,10 +197,10 @@ export class Peer extends EventEmitter<PeerEvents> {
   listAllPeers(callback: (ids: string[]) => void): void;
   listAllPeers(): Promise<string[]>;
   listAllPeers(callback?: (ids: string[]) => void): Promise<string[]> | void {
-    const listing = this.ready.then(async (link) => {
+    const listing = this.at.ready.then(async (link) => {
       if (!link) throw new PeerError("disconnected", "This Peer is not connected to a server.");
       try {
-        return await link.api.listAllPeers(this.member);
+        return await link.api.listAllPeers(this.at.member);
       } catch (e) {
         throw toPeerError(e, "server-error");
       }
@@ -269,67 +213,26 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly [peerInternals]: PeerInternals = {
     forget: (conn) => this.conns.remove(conn),
     stats: async () => {
-      const link = await this.ready;
+      const link = await this.at.ready;
       if (!link) throw new PeerError("disconnected", "This Peer never reached its worker.");
-      return link.api.stats(this.member);
+      return link.api.stats(this.at.member);
     },
   };
-
-  /** Attaches this Peer to the hub behind `getLink()`; after a worker loss, again with the id it had. */
-  private async attach(getLink: () => Promise<WorkerLink>): Promise<WorkerLink | undefined> {
-    let link: WorkerLink | undefined;
-    try {
-      link = await getLink();
-      this.pickedMode = link.mode;
-      if (this.state === "destroyed") return undefined;
-      const at = link;
-      link.addMember(this.member, { frame: (frame) => this.onFrame(at, frame), lost: (error) => this.linkLost(at, error) });
-      const id = this.requestedId ?? this.lastId;
-      const shared = link.mode === "shared" && this.settings.share && this.requestedId !== null && this.options.token === undefined;
-      // A server-assigned id is never shared, also when it is asked for by name after a worker loss.
-      const settings = shared
-        ? { ...this.settings, token: sharedToken(this.settings, this.requestedId) }
-        : { ...this.settings, share: this.settings.share && this.requestedId !== null };
-      await link.api.attach(link.tabId, this.member, id, settings);
-      return link;
-    } catch (error) {
-      // A link lost meanwhile has told linkLost(), which attaches again.
-      if (!link?.lost) this.fail(toPeerError(error, "browser-incompatible"));
-      return undefined;
-    }
-  }
 
   /**
    * The worker died (architecture flow 7). As after a server loss: `error` (network) and
    * `disconnected`; every connection and call ends with an `error` and `close`; then this Peer
    * attaches to a fresh worker with the same id and token and says `open` again.
    */
-  private linkLost(link: WorkerLink, error: PeerError): void {
-    if (this.state === "destroyed") return;
-    const wasOffline = this.state === "disconnected";
-    const stayOffline = wasOffline && this.heldOffline;
-    const id = this.currentId ?? this.lastId ?? this.requestedId ?? "";
+  private workerLost(error: PeerError): boolean {
+    const id = this.status.id ?? this.status.lastId ?? this.requestedId ?? "";
     this.emit("error", error);
-    if (!wasOffline) {
-      this.state = "disconnected";
-      this.currentId = null;
-      this.emit("disconnected", id);
-    }
-    this.ownDisconnects = 0;
-    const closing = new PeerError(
-      "connection-closed",
-      "The sharedpeer worker was lost: this connection closed, and what was sent on it may not have arrived.",
-      { cause: error },
-    );
+    const { wentOffline, stayOffline } = this.status.workerLost();
+    if (wentOffline) this.emit("disconnected", id);
+    const closing = connectionLost(error);
     for (const conn of this.conns.all()) conn[connectionInternals].fail(closing);
-    this.member = newMemberId();
-    if (stayOffline) {
-      // A Peer the app disconnected stays so, and attaches again on reconnect().
-      this.orphanedBy = link;
-      this.ready = Promise.resolve(undefined);
-    } else {
-      this.ready = this.attach(() => link.replacement());
-    }
+    // A Peer the app disconnected stays so, and attaches again on reconnect().
+    return !stayOffline;
   }
 
   /** A connection or call placed here that never reached the worker. */
@@ -339,7 +242,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private callFailed(what: string, reason: unknown): void {
-    if (this.state === "destroyed") return;
+    if (this.status.state === "destroyed") return;
     const error = toPeerError(reason, "network");
     this.logger.warn(`${what}() did not reach the worker: ${error.message}`);
     this.emit("error", error);
@@ -348,76 +251,26 @@ export class Peer extends EventEmitter<PeerEvents> {
   private onFrame(link: WorkerLink, frame: MemberFrame): void {
     switch (frame.t) {
       case "peer-open":
-        this.state = "open";
-        this.currentId = frame.id;
-        this.lastId = frame.id;
-        this.heldOffline = false;
+        this.status.opened(frame.id);
         this.emit("open", frame.id);
         return;
       case "peer-disconnected":
-        if (this.ownDisconnects > 0) {
-          this.ownDisconnects--;
-          return;
-        }
-        if (this.state === "destroyed" || this.state === "disconnected") return;
-        this.state = "disconnected";
-        this.currentId = null;
-        this.emit("disconnected", frame.id);
+        if (this.status.serverLost()) this.emit("disconnected", frame.id);
         return;
       case "peer-error":
         this.emit("error", PeerError.fromWire(frame.error));
         return;
       case "peer-closed":
-        link.removeMember(this.member);
+        link.removeMember(this.at.member);
         this.finish();
         return;
-      case "conn-added":
-        this.connectionAdded(link, frame.conn, frame.incoming);
-        return;
-      case "call-added":
-        this.callAdded(link, frame.call, frame.incoming);
-        return;
-      case "call-answered": {
-        const call = this.conns.get(frame.ref);
-        if (call instanceof MediaConnection) call[connectionInternals].answered(frame.here);
-        return;
-      }
       case "log":
         this.logger.log(frame.level === 0 ? 3 : frame.level, ...frame.args);
         return;
-      case "conn-open":
-      case "conn-data":
-      case "conn-error":
-      case "conn-closed":
-      case "conn-ice-state":
-      case "conn-progress":
-      case "conn-buffer":
-        this.conns.get(frame.ref)?.[connectionInternals].handle(frame);
-        return;
       default:
-        assertNever(frame);
+        // Any other frame is about a connection; a new tag that is not fails to compile here.
+        routeConnectionFrame({ provider: this, member: this.at.member, conns: this.conns, link }, frame);
     }
-  }
-
-  private connectionAdded(link: WorkerLink, info: ConnectionInfo, incoming: boolean): void {
-    const { conn, placedHere } = this.conns.adopt(info.ref, info.connectionId, DataConnection, () =>
-      newDataConnection({ provider: this, member: this.member, ...info, serialization: info.serialization }),
-    );
-    if (incoming) this.emit("connection", conn, info.metadata);
-    else if (!placedHere) this.emit("sharedConnection", conn);
-    conn[connectionInternals].bind(link, info);
-  }
-
-  private callAdded(link: WorkerLink, info: CallInfo, incoming: boolean): void {
-    const { conn: call, placedHere } = this.conns.adopt(
-      info.ref,
-      info.connectionId,
-      MediaConnection,
-      () => new MediaConnection({ provider: this, member: this.member, ...info }),
-    );
-    call[connectionInternals].bind(link, info.ref);
-    if (incoming) this.emit("call", call);
-    else if (!placedHere) this.emit("sharedConnection", call);
   }
 
   /**
@@ -425,7 +278,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    * on the connection, which then closes, so that the caller can attach listeners first.
    */
   private refusedOffline(conn: AnyConnection, message: string): boolean {
-    if (this.state !== "disconnected" && this.state !== "destroyed") return false;
+    if (!this.status.offline) return false;
     const error = new PeerError("disconnected", message);
     setTimeout(() => {
       this.emit("error", error);
@@ -440,9 +293,7 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private finish(): void {
-    if (this.state === "destroyed") return;
-    this.state = "destroyed";
-    this.currentId = null;
+    if (!this.status.finish()) return;
     for (const conn of this.conns.all()) conn[connectionInternals].detach();
     this.emit("close");
   }
