@@ -268,7 +268,7 @@ export class Peer extends EventEmitter<PeerEvents> {
         this.logger.log(frame.level === 0 ? 3 : frame.level, ...frame.args);
         return;
       default:
-        // Any other frame is about a connection; a new tag that is not fails to compile here.
+        // Every other frame is about a connection or call; connection-frames.ts ends its switch in assertNever.
         routeConnectionFrame({ provider: this, member: this.at.member, conns: this.conns, link }, frame);
     }
   }
