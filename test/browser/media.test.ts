@@ -1,7 +1,7 @@
 /** Media calls: interop with the official peerjs both ways, and one call shared by two tabs. */
 import { describe, expect, test } from "vitest";
 import type { Page } from "playwright-core";
-import { useBrowserEnv } from "../support/env.js";
+import { testEngine, useBrowserEnv } from "../support/env.js";
 import { idMaker } from "../support/seeded.js";
 import { callBothWays } from "../support/exchange.js";
 
@@ -83,6 +83,7 @@ test("a call nobody answered can be rejected from any tab", async () => {
  * the call 10 s after that, with an error, in every tab of the peer.
  */
 describe("a call's remote vanishes: every tab's MediaConnection gets an error, then close, within 20 s", () => {
+  const TOLD_MS = 2_000;
   const UNTOLD_MS = 20_000;
 
   async function remoteVanishes(dialler: "alice" | "remote"): Promise<number> {
@@ -112,7 +113,12 @@ describe("a call's remote vanishes: every tab's MediaConnection gets an error, t
     const ms = Math.round(performance.now() - vanishedAt);
     for (const tab of tabs) {
       const events = (await tab.evaluate((k) => M.events(k), key)).filter((e) => e !== "answeredElsewhere" && e !== "stream");
-      expect(events).toEqual(["willCloseOnRemote", "error:connection-closed", "close"]);
+      if (testEngine() === "firefox") {
+        // Between Firefox pages a closing page's channels close at the other end at once (README,
+        // "What differs between the engines"): the call ends cleanly, no watchdog verdict needed.
+        expect(ms).toBeLessThan(TOLD_MS);
+        expect(events).toEqual(["willCloseOnRemote", "close"]);
+      } else expect(events).toEqual(["willCloseOnRemote", "error:connection-closed", "close"]);
     }
     await expect.poll(() => tabs[0]!.evaluate(() => H.stats("me"))).toMatchObject({ connections: 0 });
     await user.close();
