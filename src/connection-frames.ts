@@ -24,11 +24,7 @@ export interface ConnectionsOf {
   readonly link: WorkerLink;
 }
 
-/**
- * Delivers a frame about a connection or call: a new one is adopted (the one placed here, else a
- * new object) and announced on the Peer; the others go to the connection the worker's ref names.
- * @internal
- */
+/** @internal Adopts and announces new connections and calls; the other frames go to theirs. */
 export function routeConnectionFrame(to: ConnectionsOf, frame: ConnectionFrame): void {
   switch (frame.t) {
     case "conn-added":

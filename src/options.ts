@@ -133,10 +133,7 @@ export function sharedToken(settings: PeerSettings, id: string): string {
   return settings.token;
 }
 
-/**
- * `connect()`'s options, in either form, as the worker gets them; a TypeError for an unknown serialization.
- * @internal
- */
+/** @internal `connect()`'s options, in either form, as the worker gets them. */
 export function connectSettings(
   optionsOrSerialization: ConnectOptions | SerializationName | undefined,
   metadata: unknown,

@@ -27,7 +27,6 @@ export interface AttachRequest {
   readonly ownToken: boolean;
 }
 
-/** What a worker loss does to the connections and calls: each ends with this error. */
 export function connectionLost(cause: PeerError): PeerError {
   return new PeerError(
     "connection-closed",
@@ -36,15 +35,10 @@ export function connectionLost(cause: PeerError): PeerError {
   );
 }
 
-/**
- * One Peer object's place in a hub: the link its calls go through and its member id there, both
- * replaced when the worker is lost (architecture flow 7).
- * @internal
- */
+/** @internal A Peer object's link and member id, both replaced when the worker is lost (architecture flow 7). */
 export class PeerAttachment {
   /** This Peer object in the hub; a new one for each worker, since a hub that is only thought lost may still know the old. */
   member: MemberId = newMemberId();
-  /** The link calls go through; undefined when there is none (never attached, or waiting for resume()). */
   ready: Promise<WorkerLink | undefined> = Promise.resolve(undefined);
   /** Set while a Peer that was disconnected when its worker died waits for reconnect() to attach again. */
   private orphanedBy: WorkerLink | undefined;
@@ -52,16 +46,14 @@ export class PeerAttachment {
   constructor(
     private readonly hooks: AttachmentHooks,
     private readonly request: AttachRequest,
-    /** Where the hub runs: what `worker: "auto"` picked, until a link says. */
     public mode: WorkerMode,
   ) {}
 
-  /** Attaches through the link `getLink()` gives. */
   start(getLink: () => Promise<WorkerLink>): void {
     this.ready = this.attach(getLink);
   }
 
-  /** After a worker loss that left this Peer offline: attaches to the fresh worker; false when there was no such loss. */
+  /** reconnect() after a worker loss that left this Peer offline; false when there was none. */
   resume(): boolean {
     const lost = this.orphanedBy;
     if (!lost) return false;
@@ -78,7 +70,6 @@ export class PeerAttachment {
       if (this.hooks.destroyed()) return undefined;
       const at = link;
       link.addMember(this.member, { frame: (frame) => this.hooks.frame(at, frame), lost: (error) => this.linkLost(at, error) });
-      // After a worker loss, a Peer without a requested id asks for the one it was given.
       const id = this.request.id ?? this.hooks.lastId();
       await link.api.attach(link.tabId, this.member, id, attachSettings(this.request, link.mode));
       return link;
@@ -102,11 +93,7 @@ export class PeerAttachment {
   }
 }
 
-/**
- * The settings a Peer attaches with: a requested id in a SharedWorker, without a token of the app's,
- * is shared under the token kept for it; a server-assigned id is never shared, also when it is
- * asked for by name after a worker loss.
- */
+// A server-assigned id is never shared, also when it is asked for by name after a worker loss.
 function attachSettings({ id: requestedId, settings, ownToken }: AttachRequest, mode: WorkerMode): PeerSettings {
   if (mode === "shared" && settings.share && requestedId !== null && !ownToken) {
     return { ...settings, token: sharedToken(settings, requestedId) };

@@ -1,11 +1,7 @@
 /** @internal */
 export type PeerState = "connecting" | "open" | "disconnected" | "destroyed";
 
-/**
- * Where one Peer object stands with the server, and the ids it has had. Each transition says
- * whether the Peer should tell its listeners, so the Peer keeps the events and this keeps the rules.
- * @internal
- */
+/** @internal A Peer object's state and ids; a transition returns whether the Peer should emit. */
 export class PeerStatus {
   private current: PeerState = "connecting";
   private confirmedId: string | null = null;
@@ -20,7 +16,6 @@ export class PeerStatus {
     return this.current;
   }
 
-  /** The id the server confirmed: null until then, and while offline. */
   get id(): string | null {
     return this.confirmedId;
   }
@@ -33,7 +28,6 @@ export class PeerStatus {
     return this.current === "disconnected" || this.current === "destroyed";
   }
 
-  /** The worker's `peer-open`. */
   opened(id: string): void {
     this.current = "open";
     this.confirmedId = id;
@@ -41,7 +35,6 @@ export class PeerStatus {
     this.heldOffline = false;
   }
 
-  /** disconnect() on this object; false when it was offline already. */
   disconnectHere(): boolean {
     if (this.offline) return false;
     this.ownDisconnects++;
@@ -50,7 +43,7 @@ export class PeerStatus {
     return true;
   }
 
-  /** The worker's `peer-disconnected`; false for the echo of disconnectHere() and when offline already. */
+  /** `peer-disconnected`: false for the echo of disconnectHere(). */
   serverLost(): boolean {
     if (this.ownDisconnects > 0) {
       this.ownDisconnects--;
@@ -61,26 +54,20 @@ export class PeerStatus {
     return true;
   }
 
-  /** reconnect() on this object, which was disconnected. */
   reconnecting(): void {
     this.current = "connecting";
     this.heldOffline = false;
   }
 
-  /**
-   * The worker died: this object is offline now. `wentOffline`: it was not before (so it says
-   * `disconnected`); `stayOffline`: the app disconnected it, so it attaches again only on reconnect().
-   */
+  /** The worker died; `stayOffline`: the app disconnected this object, so only reconnect() attaches it again. */
   workerLost(): { wentOffline: boolean; stayOffline: boolean } {
     const wasOffline = this.current === "disconnected";
     const stayOffline = wasOffline && this.heldOffline;
     if (!wasOffline) this.goOffline();
-    // The echoes of disconnect() died with the worker.
     this.ownDisconnects = 0;
     return { wentOffline: !wasOffline, stayOffline };
   }
 
-  /** This object ends; false when it had already. */
   finish(): boolean {
     if (this.current === "destroyed") return false;
     this.current = "destroyed";

@@ -35,7 +35,6 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly at: PeerAttachment;
   private readonly logger: Logger;
   private readonly conns = new ConnectionList();
-  /** What this Peer's attachment asks of it. */
   private readonly hooks: AttachmentHooks = {
     destroyed: () => this.status.state === "destroyed",
     lastId: () => this.status.lastId,
