@@ -1,3 +1,5 @@
+import { utf8Size } from "../contract/utf8.js";
+
 /**
  * The largest message an RTCDataChannel takes, from the SDP `a=max-message-size` of one end
  * (RFC 8841 §6, https://www.rfc-editor.org/rfc/rfc8841#section-6: absent means 65536, 0 means no
@@ -18,8 +20,6 @@ export function maxMessageSize(sdp: string): number {
 /** RFC 8841 §6.1: an end that says nothing takes 64 KiB. */
 const RFC_DEFAULT = 65_536;
 
-const utf8 = new TextEncoder();
-
 /**
  * Whether `message` (strings go as UTF-8) is at most `limit` bytes.
  *
@@ -29,5 +29,5 @@ const utf8 = new TextEncoder();
 export function fitsIn(message: Uint8Array | string, limit: number): boolean {
   if (typeof message !== "string") return message.byteLength <= limit;
   // At most 3 bytes per UTF-16 unit: only long strings need counting.
-  return message.length * 3 <= limit || utf8.encode(message).byteLength <= limit;
+  return message.length * 3 <= limit || utf8Size(message) <= limit;
 }
