@@ -130,15 +130,11 @@ export class SendQueue {
     this.marks.length = 0;
   }
 
-  private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
-    if (this.frames) {
-      // Between sharedpeers anything goes: parts carry any size, the far end holds to its limits.
-      return typeof encoded === "string"
-        ? { kind: "text", text: encoded, from }
-        : this.framed(encoded, WIRE_TAG.encoded, from, this.frames);
-    }
+  private toOutgoing(encoded: Encoded, from: Sender, tag: WireTag = WIRE_TAG.encoded): Outgoing | undefined {
+    // The same admission on both wires: raw, say, stays within the channel's max-message-size.
     const fit = this.owner.admit(encoded, from);
     if (fit === "refused") return undefined;
+    if (this.frames && typeof encoded !== "string") return this.framed(encoded, tag, from, this.frames);
     if (typeof encoded === "string") return { kind: "text", text: encoded, from };
     return { kind: "bytes", bytes: encoded, from, tag: WIRE_TAG.encoded, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
   }
@@ -267,8 +263,10 @@ export class SendQueue {
   /** Replaces the head with its encoding, or drops it with an error to its sender. */
   private encodeHead(value: unknown, from: Sender): void {
     const bare = this.frames && this.owner.bare?.(value);
-    if (bare && this.frames) {
-      this.outbox[0] = this.framed(bare, WIRE_TAG.bytes, from, this.frames);
+    if (bare) {
+      const item = this.toOutgoing(bare, from, WIRE_TAG.bytes);
+      if (item) this.outbox[0] = item;
+      else this.outbox.shift();
       return;
     }
     let encoded: Encoded | Promise<Encoded>;

@@ -4,7 +4,7 @@
  * is transferred to the tab owning the channel.
  */
 import { PART_HEADER_BYTES, type WireEntry, type WireTag } from "../../contract/wire-frames.js";
-import type { FrameBatch } from "./chunker.js";
+import { CHUNK_SIZE, type FrameBatch } from "./chunker.js";
 import { batchSize, entrySize, writeBatch, writePart } from "./wire-frame.js";
 
 /** Largest channel message the extension writes: more buys nothing (the channel's rate is flat above 16 KiB) and delays the first delivery. */
@@ -24,9 +24,12 @@ export function frameBounds(pathMax: number): FrameBounds {
   return { bound, partData: bound - PART_HEADER_BYTES };
 }
 
-/** Whether a message of `length` bytes travels whole, alone in a batch of its own at worst. */
+/**
+ * Whether a message of `length` bytes travels whole in a batch. Above peerjs's chunk size it goes
+ * in parts (one, if it fits), so that it reports progress as on peerjs's wire (README, progress events).
+ */
 export function fitsWhole(length: number, bounds: FrameBounds): boolean {
-  return batchSize(1, entrySize(length)) <= bounds.bound;
+  return length <= CHUNK_SIZE && batchSize(1, entrySize(length)) <= bounds.bound;
 }
 
 /**

@@ -131,7 +131,7 @@ function readPart(bytes: Uint8Array): WireFrame {
   const n = view.getUint32(6);
   const total = view.getUint32(10);
   const length = view.getUint32(14);
-  if (total < 2 || n >= total) throw new WireFrameError(`part ${n} of ${total} is out of range`);
+  if (total < 1 || n >= total) throw new WireFrameError(`part ${n} of ${total} is out of range`);
   if (length < total) throw new WireFrameError(`a message of ${length} bytes cannot come in ${total} parts`);
   return { kind: "part", tag, messageId, n, total, length, data: bytes.subarray(PART_HEADER_BYTES) };
 }
