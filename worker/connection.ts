@@ -158,11 +158,9 @@ export class Connection extends Link {
   }
 
   protected override opened(): void {
-    // Both descriptions are known by now (the channel cannot open before), and so is the remote's field.
-    this.wire = agreeWire(this.wireHello(), this.remoteWire);
     if (this.wire) {
+      // Both SDPs are known by now: the channel cannot open before.
       this.queue.useFrames(frameBounds(Math.min(this.maxMessage.local, this.maxMessage.remote)));
-      this.incoming.useFrames(tagsFor(this.serialization));
       this.owner.log(3, `connection ${this.connectionId} speaks the sharedpeer wire extension, version ${this.wire.version}`);
     }
     this.queue.start();
@@ -170,6 +168,10 @@ export class Connection extends Link {
 
   protected override described(side: "local" | "remote", sdp: RTCSessionDescriptionInit): void {
     this.maxMessage[side] = maxMessageSize(sdp.sdp ?? "");
+    if (side !== "remote") return;
+    // The remote's field came with its SDP: decided now, the receive path reads frames even before our channel reports open.
+    this.wire = agreeWire(this.wireHello(), this.remoteWire);
+    if (this.wire) this.incoming.useFrames(tagsFor(this.serialization));
   }
 
   protected override channelReport(report: ChannelReport): void {

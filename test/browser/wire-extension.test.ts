@@ -48,7 +48,8 @@ const extensionLines = async (page: Page, key: string) =>
 
 beforeAll(async () => {
   env = await startBrowserEnv();
-  [alice, bob, carol] = await Promise.all([env.user(), env.user(), env.user()].map(async (u) => env.tab(await u)));
+  const tab = async () => env.tab(await env.user());
+  [alice, bob, carol] = [await tab(), await tab(), await tab()];
   await peerOn(alice, ids.alice, true);
   await peerOn(bob, ids.bob, true);
   await peerOn(carol, ids.carol, false);
