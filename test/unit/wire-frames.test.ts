@@ -107,6 +107,7 @@ describe("coalescing", () => {
     expect(frameBounds(65536)).toEqual({ bound: 65536, partData: 65536 - PART_HEADER_BYTES });
     expect(frameBounds(1073741823).bound).toBe(256 * KiB);
     expect(frameBounds(Infinity).bound).toBe(256 * KiB);
+    expect(frameBounds(10).partData).toBe(1024 - PART_HEADER_BYTES);
   });
 });
 

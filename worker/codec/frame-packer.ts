@@ -10,6 +10,8 @@ import { batchSize, entrySize, writeBatch, writePart } from "./wire-frame.js";
 /** Largest channel message the extension writes: more buys nothing (the channel's rate is flat above 16 KiB) and delays the first delivery. */
 export const MAX_FRAME_BYTES = 256 * 1024;
 
+const MIN_FRAME_BYTES = 1024;
+
 /** How big this connection's channel messages may be. */
 export interface FrameBounds {
   /** Largest channel message: the path's max-message-size, at most MAX_FRAME_BYTES. */
@@ -20,7 +22,8 @@ export interface FrameBounds {
 
 /** Bounds for a path whose smaller `a=max-message-size` is `pathMax` (worker/max-message-size.ts). */
 export function frameBounds(pathMax: number): FrameBounds {
-  const bound = Math.min(pathMax, MAX_FRAME_BYTES);
+  // A path that takes less than 1 KiB could not carry peerjs's 16331-byte chunks either; parts must not shrink to nothing.
+  const bound = Math.max(MIN_FRAME_BYTES, Math.min(pathMax, MAX_FRAME_BYTES));
   return { bound, partData: bound - PART_HEADER_BYTES };
 }
 
