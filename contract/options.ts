@@ -14,6 +14,8 @@ export interface PeerSettings {
   /** false: this Peer object is never shared with another tab. */
   readonly share: boolean;
   readonly limits: ReceiveLimits;
+  /** false: never offer or accept the sharedpeer wire extension (protocol.md §2.7); default true. */
+  readonly wireExtension?: boolean;
 }
 
 /**

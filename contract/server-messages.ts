@@ -1,4 +1,5 @@
-/** PeerServer frames (protocol.md §1.4, §2.2–§2.5). */
+/** PeerServer frames (protocol.md §1.4, §2.2–§2.5, §2.7). */
+import type { WireHello } from "./wire-frames.js";
 
 /** Marks sharedpeer in OFFER/ANSWER payloads (`sharedpeer: 1`); official peers ignore unknown fields. */
 export const SHAREDPEER_WIRE_VERSION = 1;
@@ -13,6 +14,8 @@ export interface OfferPayload {
   readonly serialization?: string;
   /** Set by sharedpeer only; official peers ignore unknown fields. */
   readonly sharedpeer?: number;
+  /** The wire extension this sharedpeer offers (§2.7); absent when it speaks only peerjs's wire. */
+  readonly sharedpeerWire?: WireHello;
 }
 
 export interface AnswerPayload {
@@ -20,6 +23,8 @@ export interface AnswerPayload {
   readonly type: "data" | "media";
   readonly connectionId: string;
   readonly sharedpeer?: number;
+  /** Present only when the answerer agrees to the extension the OFFER carried (§2.7). */
+  readonly sharedpeerWire?: WireHello;
 }
 
 export interface CandidatePayload {

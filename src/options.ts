@@ -55,6 +55,11 @@ export interface PeerOptions {
   share?: boolean;
   /** Bounds on what a remote can make this peer hold (defaults: 256 MiB, 256 MiB, 30 s). */
   limits?: Partial<ReceiveLimits>;
+  /**
+   * Between two sharedpeers, a faster wire of their own (coalesced small messages, plainly framed
+   * large ones; docs/protocol.md §2.7 and §5); towards peerjs it is never used. Default true.
+   */
+  wireExtension?: boolean;
   /** peerjs's serializer classes: sharedpeer takes `{ MsgPack }` and `{ default: MsgPack }` (see `SerializerMapping`). */
   serializers?: SerializerMapping;
 }
@@ -173,6 +178,7 @@ export function resolveSettings(options: PeerOptions, page: Location | undefined
     debug: toLogLevel(options.debug),
     share: options.share ?? true,
     limits: { ...DEFAULT_RECEIVE_LIMITS, ...options.limits },
+    wireExtension: options.wireExtension ?? true,
   };
 }
 

@@ -15,6 +15,30 @@ import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import { SendQueue, type Admission } from "./send-queue.js";
 import { BufferReport } from "./buffer-report.js";
 import type { TabRecord } from "./tab.js";
+import type { WireHello, WireTag } from "../contract/wire-frames.js";
+import { WIRE_TAG } from "../contract/wire-frames.js";
+import { agreeWire, wireOffered, type WireAgreement } from "./wire-handshake.js";
+import { frameBounds } from "./codec/frame-packer.js";
+
+/**
+ * With the wire extension, a top-level ArrayBuffer or view travels as its bytes: `binary` would
+ * deliver exactly those bytes as an ArrayBuffer (protocol.md §3.6), `raw` sends them as they are.
+ */
+function bareBytes(serialization: WireSerialization, value: unknown): Uint8Array | undefined {
+  if (serialization !== "binary" && serialization !== "raw") return undefined;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (!ArrayBuffer.isView(value)) return undefined;
+  // BinaryPack sends a view's bytes only for typed arrays (they have BYTES_PER_ELEMENT); a DataView is an object to it.
+  if (serialization === "binary" && !("BYTES_PER_ELEMENT" in value)) return undefined;
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Which message tags each serialization can carry: json has no bare bytes, only raw has bare text. */
+function tagsFor(serialization: WireSerialization): ReadonlySet<WireTag> {
+  if (serialization === "raw") return new Set([WIRE_TAG.encoded, WIRE_TAG.text, WIRE_TAG.bytes]);
+  if (serialization === "binary") return new Set([WIRE_TAG.encoded, WIRE_TAG.bytes]);
+  return new Set([WIRE_TAG.encoded]);
+}
 
 /** Which members get `data`: undecided ones do until their tab says whether anyone listens. */
 type Listening = "undecided" | "on" | "off";
@@ -26,6 +50,8 @@ export interface ConnectionSeed extends LinkSeed {
   readonly serialization: WireSerialization;
   readonly reliable: boolean;
   readonly limits: ReassemblyLimits;
+  /** false: this peer never offers or accepts the wire extension. */
+  readonly wireExtension: boolean;
 }
 
 /** One data connection: a Link with a send queue (backpressure) and a receive path (decode). */
@@ -42,11 +68,15 @@ export class Connection extends Link {
   private readonly buffer: BufferReport;
   /** `a=max-message-size` of our SDP and of the remote's (RFC 8841); what raw messages must fit. */
   private readonly maxMessage = { local: Infinity, remote: Infinity };
+  private readonly wireExtension: boolean;
+  /** Set once the channel opens with the extension agreed: what both ends then speak. */
+  private wire: WireAgreement | undefined;
 
   constructor(owner: LinkOwner, seed: ConnectionSeed) {
     super(owner, seed, "negotiating");
     ({ label: this.label, serialization: this.serialization, reliable: this.reliable } = seed);
     this.codec = codecFor(seed.serialization, seed.limits);
+    this.wireExtension = seed.wireExtension;
     this.buffer = new BufferReport(
       seed.ref,
       () => this.queue.queued,
@@ -60,6 +90,7 @@ export class Connection extends Link {
       reportError: (member, error) => this.tell(member, error),
       closeNow: () => this.close(),
       queueChanged: () => this.buffer.soon(),
+      bare: (value) => bareBytes(this.serialization, value),
     });
     this.incoming = new ReceivePath(this.codec, seed.limits, seed.remoteId, owner.clock, {
       deliver: (value) => this.deliver(value),
@@ -119,12 +150,28 @@ export class Connection extends Link {
     return { label: this.label, reliable: this.reliable, serialization: this.serialization };
   }
 
+  /** The offerer always offers (when on); the answerer answers with it only when it agrees to the offer's. */
+  protected override wireHello(): WireHello | undefined {
+    const ours = wireOffered(this.wireExtension, this.serialization);
+    if (this.role === "offerer") return ours;
+    return agreeWire(ours, this.remoteWire) ? ours : undefined;
+  }
+
   protected override opened(): void {
+    if (this.wire) {
+      // Both SDPs are known by now: the channel cannot open before.
+      this.queue.useFrames(frameBounds(Math.min(this.maxMessage.local, this.maxMessage.remote)));
+      this.owner.log(3, `connection ${this.connectionId} speaks the sharedpeer wire extension, version ${this.wire.version}`);
+    }
     this.queue.start();
   }
 
   protected override described(side: "local" | "remote", sdp: RTCSessionDescriptionInit): void {
     this.maxMessage[side] = maxMessageSize(sdp.sdp ?? "");
+    if (side !== "remote") return;
+    // The remote's field came with its SDP: decided now, the receive path reads frames even before our channel reports open.
+    this.wire = agreeWire(this.wireHello(), this.remoteWire);
+    if (this.wire) this.incoming.useFrames(tagsFor(this.serialization));
   }
 
   protected override channelReport(report: ChannelReport): void {

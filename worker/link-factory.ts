@@ -25,7 +25,8 @@ export interface LinkContext extends LinkOwner {
 export function newConnection(ctx: LinkContext, remoteId: string, s: ConnectSettings, role: Role, host: TabRecord): Connection {
   const ref = ctx.newRef();
   const limits = reassemblyLimits(ctx.settings.limits);
-  const conn = new Connection(ctx, { ...s, ref, remoteId, role, host, limits });
+  const wireExtension = ctx.settings.wireExtension ?? true;
+  const conn = new Connection(ctx, { ...s, ref, remoteId, role, host, limits, wireExtension });
   ctx.track(conn);
   return conn;
 }
@@ -61,6 +62,7 @@ export function acceptOffer(ctx: LinkContext, src: string, payload: OfferPayload
     link = newConnection(ctx, src, settings, "answerer", host);
   }
   link.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+  link.remoteWire = payload.sharedpeerWire;
   for (const member of ctx.members.values()) link.addMember(member, true);
   if (link.kind === "data") link.start(ctx.settings.config, payload.sdp);
   return undefined;

@@ -2,6 +2,7 @@ import { wireError, type PeerErrorType, type WireError } from "../contract/error
 import type { ConnRef, MemberId } from "../contract/ids.js";
 import { SHAREDPEER_WIRE_VERSION, type AnswerPayload, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
 import type { RtcReport, ToTab } from "../contract/tab-frames.js";
+import type { WireHello } from "../contract/wire-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import type { Member } from "./member.js";
 import type { Clock, Timer } from "./platform.js";
@@ -54,6 +55,8 @@ export abstract class Link {
   host: TabRecord | undefined;
   /** The remote is a sharedpeer: it understands our LEAVE with a payload, large json, a top-level undefined. */
   remoteIsSharedpeer = false;
+  /** The remote's `sharedpeerWire` (its OFFER's, or its ANSWER's): what the wire extension may use. */
+  remoteWire: WireHello | undefined;
   readonly ref: ConnRef;
   readonly connectionId: string;
   readonly remoteId: string;
@@ -93,6 +96,7 @@ export abstract class Link {
   /** The remote's ANSWER. */
   answered(payload: AnswerPayload): void {
     this.remoteIsSharedpeer = payload.sharedpeer !== undefined;
+    this.remoteWire = payload.sharedpeerWire;
     this.described?.("remote", payload.sdp);
     this.host?.post({ t: "rtc-remote-description", ref: this.ref, sdp: payload.sdp });
   }
@@ -159,6 +163,11 @@ export abstract class Link {
   /** The OFFER fields only this kind has. */
   protected abstract offerFields(): Partial<OfferPayload>;
 
+  /** The `sharedpeerWire` field this side puts in its OFFER or ANSWER (data connections only). */
+  protected wireHello(): WireHello | undefined {
+    return undefined;
+  }
+
   /** The link just opened: every member was told. */
   protected opened?(): void;
 
@@ -206,12 +215,22 @@ export abstract class Link {
 
   private sendDescription(sdp: RTCSessionDescriptionInit): void {
     const { remoteId: dst, connectionId, kind: type } = this;
+    const hello = this.wireHello();
+    const wire = hello ? { sharedpeerWire: hello } : {};
     if (this.role === "answerer") {
-      this.owner.signal({ type: "ANSWER", dst, payload: { sdp, type, connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION } });
+      this.owner.signal({ type: "ANSWER", dst, payload: { sdp, type, connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION, ...wire } });
       return;
     }
     const metadata = this.metadata === undefined ? {} : { metadata: this.metadata };
-    const payload: OfferPayload = { sdp, type, connectionId, ...metadata, ...this.offerFields(), sharedpeer: SHAREDPEER_WIRE_VERSION };
+    const payload: OfferPayload = {
+      sdp,
+      type,
+      connectionId,
+      ...metadata,
+      ...this.offerFields(),
+      sharedpeer: SHAREDPEER_WIRE_VERSION,
+      ...wire,
+    };
     this.owner.signal({ type: "OFFER", dst, payload });
   }
 

@@ -1,9 +1,17 @@
 import type { TransferProgress } from "../contract/tab-frames.js";
+import { assertNever } from "../contract/assert-never.js";
 import { errorText } from "../contract/error-text.js";
 import { CHUNK_SIZE } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import type { Codec, Decoded, DecodedFrame } from "./codec/serialization.js";
 import type { Clock, Timer } from "./platform.js";
+import { WIRE_TAG, type WireFrame, type WireTag } from "../contract/wire-frames.js";
+import { readWireFrame } from "./codec/wire-frame.js";
+
+/** With the wire extension, receive progress is reported every this many bytes of a message. */
+const RECEIVE_PROGRESS_BYTES = 1024 * 1024;
+
+const utf8 = new TextDecoder("utf-8");
 
 /** Receive progress is reported every this many chunks (about 1 MiB). */
 const RECEIVE_PROGRESS_EVERY = 64;
@@ -29,6 +37,8 @@ export class ReceivePath {
   private stopped = false;
   /** When the last channel message arrived: a stream value that gets nothing for the chunk timeout is stalled. */
   private lastReceivedAt = 0;
+  /** With the wire extension: the tags this connection's serialization can carry; else peerjs's wire. */
+  private frames: ReadonlySet<WireTag> | undefined;
 
   constructor(
     private readonly codec: Codec,
@@ -40,10 +50,16 @@ export class ReceivePath {
     this.reassembler = new Reassembler(limits);
   }
 
+  /** Reads the wire extension from now on: called when the channel opens, before any message. */
+  useFrames(tags: ReadonlySet<WireTag>): void {
+    this.frames = tags;
+  }
+
   /** One channel message: text, or binary (a view into a batch of received messages). */
   received(data: Uint8Array | string): void {
     if (this.stopped) return;
     this.lastReceivedAt = this.clock.now();
+    if (this.frames) return this.receivedFrame(data, this.frames);
     let frame: Decoded;
     try {
       frame = this.codec.decode(data);
@@ -69,6 +85,72 @@ export class ReceivePath {
         this.report(messageId, whole.byteLength, whole.byteLength, true);
         value = this.codec.decodeAssembled(whole);
       }
+    } catch (cause) {
+      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+    }
+    this.sink.deliver(value);
+  }
+
+  /** One channel message of the extension: a batch, a part or the close. */
+  private receivedFrame(data: Uint8Array | string, tags: ReadonlySet<WireTag>): void {
+    let frame: WireFrame;
+    try {
+      if (typeof data === "string") throw new Error("a text channel message on a connection that speaks the wire extension");
+      frame = readWireFrame(data);
+      const tag = frame.kind === "batch" ? frame.entries.find((e) => !tags.has(e.tag))?.tag : frame.kind === "part" ? frame.tag : undefined;
+      if (tag !== undefined && !tags.has(tag)) throw new Error(`message tag ${tag} on a connection whose serialization cannot carry it`);
+    } catch (cause) {
+      return this.sink.broken(`Unreadable frame from ${this.remoteId}: ${errorText(cause)}`, cause);
+    }
+    switch (frame.kind) {
+      case "close":
+        return this.sink.closed();
+      case "batch":
+        for (const { tag, bytes } of frame.entries) {
+          if (this.stopped) return;
+          this.entry(tag, bytes);
+        }
+        return;
+      case "part":
+        return this.part(frame);
+      default:
+        return assertNever(frame);
+    }
+  }
+
+  /** One whole message of a batch; `bytes` is a view into the received channel message. */
+  private entry(tag: WireTag, bytes: Uint8Array): void {
+    if (tag === WIRE_TAG.text) return this.sink.deliver(utf8.decode(bytes));
+    if (tag === WIRE_TAG.bytes) return this.sink.deliver(bytes.slice().buffer);
+    let decoded: Decoded;
+    try {
+      decoded = this.codec.decode(bytes);
+    } catch (cause) {
+      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+    }
+    if (decoded.kind !== "many") return this.take(decoded);
+    for (const one of decoded.frames) this.take(one);
+  }
+
+  private part(part: Extract<WireFrame, { kind: "part" }>): void {
+    const { messageId, n, total, length, data, tag } = part;
+    let value: unknown;
+    try {
+      if (length > this.limits.maxMessageBytes)
+        throw new Error(`message ${messageId} announces ${length} bytes, beyond the limit of ${this.limits.maxMessageBytes}`);
+      const whole = this.reassembler.add({ messageId, n, total, data }, this.clock.now());
+      if (!whole) {
+        this.watchChunks();
+        const so = this.reassembler.progressOf(messageId);
+        if (so && Math.floor(so.bytes / RECEIVE_PROGRESS_BYTES) > Math.floor((so.bytes - data.byteLength) / RECEIVE_PROGRESS_BYTES)) {
+          this.report(messageId, so.bytes, length, false);
+        }
+        return;
+      }
+      if (whole.byteLength !== length) throw new Error(`message ${messageId} announced ${length} bytes and brought ${whole.byteLength}`);
+      this.report(messageId, length, length, true);
+      // The reassembled buffer is the message's own: a bare ArrayBuffer goes out without another copy.
+      value = tag === WIRE_TAG.bytes ? whole.buffer : tag === WIRE_TAG.text ? utf8.decode(whole) : this.codec.decodeAssembled(whole);
     } catch (cause) {
       return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
     }

@@ -1,12 +1,16 @@
 import { wireError, type WireError } from "../contract/errors.js";
 import type { ConnRef } from "../contract/ids.js";
-import { CHUNK_SIZE, chunkCount, frameChunks, framePieces } from "./codec/chunker.js";
+import { WIRE_TAG, type WireTag } from "../contract/wire-frames.js";
+import { CHUNK_SIZE, chunkCount, frameChunks, framePieces, type FrameBatch } from "./codec/chunker.js";
+import { BatchPacker, fitsWhole, frameParts, partCount, type FrameBounds } from "./codec/frame-packer.js";
+import { CLOSE_FRAME } from "./codec/wire-frame.js";
 import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import type { Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
 import type { TabRecord } from "./tab.js";
 import { errorText } from "../contract/error-text.js";
 import { utf8Size } from "../contract/utf8.js";
+import { assertNever } from "../contract/assert-never.js";
 
 /** Bytes allowed between the worker and the far end of the channel before sends wait. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -17,6 +21,8 @@ const HIGH_WATER = 8 * 1024 * 1024;
 const LOW_WATER = 2 * 1024 * 1024;
 /** Bytes per rtc-send frame, so that one transfer stays small. */
 const BATCH_BYTES = 1024 * 1024;
+
+const utf8 = new TextEncoder();
 
 /** How an encoded message goes: in one channel message, cut, or not at all (the owner said why). */
 export type Admission = "whole" | "chunked" | "split" | "refused";
@@ -36,10 +42,12 @@ type Outgoing =
       readonly from: Sender;
       /** chunked: peerjs's `__peerData` chunks; split: bare pieces of a stream (MsgPack). */
       readonly cut: "chunked" | "split" | undefined;
+      /** What the bytes are, for the wire extension (encoded by the serialization, or bare). */
+      readonly tag: WireTag;
       messageId: number;
       next: number;
     }
-  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "text"; readonly text: string; readonly from: Sender }
   | { readonly kind: "close"; readonly frame: Uint8Array | undefined }
   | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
 
@@ -63,6 +71,8 @@ export interface SendQueueOwner {
   closeNow(): void;
   /** Messages waiting (not yet handed to the host in full) may have changed. */
   queueChanged(): void;
+  /** With the wire extension: the bytes of a value that travels as it is (a top-level ArrayBuffer or view), if it is one. */
+  bare?(value: unknown): Uint8Array | undefined;
 }
 
 /**
@@ -78,6 +88,10 @@ export class SendQueue {
   private unsent = 0;
   private waitingForEncode = false;
   private running = false;
+  /** The wire extension's sizes, once both ends agreed on it (worker/wire-handshake.ts); else peerjs's wire. */
+  private frames: FrameBounds | undefined;
+  /** A move is due at the end of this turn: what is pushed until then shares channel messages. */
+  private moveDue = false;
 
   constructor(private readonly owner: SendQueueOwner) {}
 
@@ -85,6 +99,11 @@ export class SendQueue {
   start(): void {
     this.running = true;
     this.pump();
+  }
+
+  /** Speaks the wire extension from now on: called before start(), when the channel opens. */
+  useFrames(bounds: FrameBounds): void {
+    this.frames = bounds;
   }
 
   push(value: unknown, from: Sender): void {
@@ -111,11 +130,18 @@ export class SendQueue {
     this.marks.length = 0;
   }
 
-  private toOutgoing(encoded: Encoded, from: Sender): Outgoing | undefined {
+  private toOutgoing(encoded: Encoded, from: Sender, tag: WireTag = WIRE_TAG.encoded): Outgoing | undefined {
+    // The same admission on both wires: raw, say, stays within the channel's max-message-size.
     const fit = this.owner.admit(encoded, from);
     if (fit === "refused") return undefined;
-    if (typeof encoded === "string") return { kind: "text", text: encoded };
-    return { kind: "bytes", bytes: encoded, from, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
+    if (this.frames && typeof encoded !== "string") return this.framed(encoded, tag, from, this.frames);
+    if (typeof encoded === "string") return { kind: "text", text: encoded, from };
+    return { kind: "bytes", bytes: encoded, from, tag: WIRE_TAG.encoded, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
+  }
+
+  private framed(bytes: Uint8Array, tag: WireTag, from: Sender, bounds: FrameBounds): Outgoing {
+    const cut = fitsWhole(bytes.byteLength, bounds) ? undefined : "chunked";
+    return { kind: "bytes", bytes, from, tag, cut, messageId: 0, next: 0 };
   }
 
   /** Messages not yet handed to the host in full: what peerjs's `bufferSize` counts. */
@@ -124,12 +150,23 @@ export class SendQueue {
   }
 
   private pump(): void {
-    this.move();
-    this.owner.queueChanged();
+    if (!this.frames) {
+      this.move();
+      return this.owner.queueChanged();
+    }
+    // Not a timer: the tab's sends of one turn arrive as one batch, and the microtask after it packs them all.
+    if (this.moveDue) return;
+    this.moveDue = true;
+    queueMicrotask(() => {
+      this.moveDue = false;
+      this.move();
+      this.owner.queueChanged();
+    });
   }
 
   private move(): void {
     if (!this.running || this.waitingForEncode) return;
+    if (this.frames) return this.moveFramed(this.frames);
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
     const flushBatch = () => {
@@ -176,8 +213,62 @@ export class SendQueue {
     flushBatch();
   }
 
+  /** The wire extension's move: whole messages packed into batches, large ones cut into parts. */
+  private moveFramed(bounds: FrameBounds): void {
+    const packer = new BatchPacker(bounds.bound);
+    const flush = () => {
+      if (!packer.empty) this.post(packer.take());
+    };
+    while (this.running && this.outbox.length > 0 && this.unsent + packer.bytes < HIGH_WATER) {
+      const head = this.outbox[0] as Outgoing;
+      switch (head.kind) {
+        case "value":
+          this.encodeHead(head.value, head.from);
+          continue;
+        case "pending":
+          flush();
+          return this.awaitEncode(head.promise, head.from);
+        case "text":
+          this.outbox[0] = this.framed(utf8.encode(head.text), WIRE_TAG.text, head.from, bounds);
+          continue;
+        case "bytes":
+          if (head.cut !== undefined) {
+            flush();
+            this.postParts(head, bounds);
+            continue;
+          }
+          this.outbox.shift();
+          packer.add(head.tag, head.bytes);
+          if (packer.bytes >= BATCH_BYTES) flush();
+          continue;
+        case "close":
+          this.outbox.shift();
+          flush();
+          this.post({ bytes: CLOSE_FRAME.slice().buffer, sizes: [CLOSE_FRAME.byteLength] });
+          continue;
+        default:
+          return assertNever(head);
+      }
+    }
+    flush();
+  }
+
+  private postParts(message: Extract<Outgoing, { kind: "bytes" }>, { partData }: FrameBounds): void {
+    if (message.messageId === 0) message.messageId = this.nextMessageId++;
+    const count = Math.max(1, Math.floor(BATCH_BYTES / partData));
+    const frames = frameParts(message.bytes, message.tag, message.messageId, message.next, count, partData);
+    this.postCut(message, frames, partCount(message.bytes.byteLength, partData), partData);
+  }
+
   /** Replaces the head with its encoding, or drops it with an error to its sender. */
   private encodeHead(value: unknown, from: Sender): void {
+    const bare = this.frames && this.owner.bare?.(value);
+    if (bare) {
+      const item = this.toOutgoing(bare, from, WIRE_TAG.bytes);
+      if (item) this.outbox[0] = item;
+      else this.outbox.shift();
+      return;
+    }
     let encoded: Encoded | Promise<Encoded>;
     try {
       encoded = this.owner.encode(value);
@@ -200,13 +291,14 @@ export class SendQueue {
     const frames = split
       ? framePieces(message.bytes, message.next, count, size)
       : frameChunks(message.bytes, message.messageId, message.next, count);
+    this.postCut(message, frames, total, size);
+  }
+
+  /** Posts some chunks or parts of `message`; a progress mark says how much of it they complete. */
+  private postCut(message: Extract<Outgoing, { kind: "bytes" }>, frames: FrameBatch, total: number, size: number): void {
     message.next += frames.sizes.length;
     if (message.next >= total) this.outbox.shift();
-    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: frames.bytes, sizes: frames.sizes, lowWater: this.lowWater() }, [
-      frames.bytes,
-    ]);
-    this.posted += frames.bytes.byteLength;
-    this.unsent += frames.bytes.byteLength;
+    this.post(frames);
     const length = message.bytes.byteLength;
     this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * size), total: length });
   }
@@ -218,10 +310,14 @@ export class SendQueue {
       out.set(m, at);
       at += m.byteLength;
     }
-    const sizes = messages.map((m) => m.byteLength);
-    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes: out.buffer, sizes, lowWater: this.lowWater() }, [out.buffer]);
-    this.posted += total;
-    this.unsent += total;
+    this.post({ bytes: out.buffer, sizes: messages.map((m) => m.byteLength) });
+  }
+
+  /** One transfer to the host: channel messages laid end to end. */
+  private post({ bytes, sizes }: FrameBatch): void {
+    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes, sizes, lowWater: this.lowWater() }, [bytes]);
+    this.posted += bytes.byteLength;
+    this.unsent += bytes.byteLength;
   }
 
   private lowWater(): number {

@@ -1,5 +1,6 @@
 import { isRecord } from "../contract/guards.js";
 import type { ServerMessage } from "../contract/server-messages.js";
+import { readWireHello } from "./wire-handshake.js";
 
 const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -56,7 +57,9 @@ function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payl
   if (!isRecord(sdp) || !isString(sdp["sdp"]) || !isString(sdp["type"])) return `${type} without sdp`;
   const description = { type: sdp["type"] as RTCSdpType, sdp: sdp["sdp"] };
   const sharedpeer = typeof payload["sharedpeer"] === "number" ? payload["sharedpeer"] : undefined;
-  if (type === "ANSWER") return { type, src, payload: { type: kind, connectionId, sdp: description, sharedpeer } };
+  const sharedpeerWire = readWireHello(payload["sharedpeerWire"]);
+  const wire = sharedpeerWire ? { sharedpeerWire } : {};
+  if (type === "ANSWER") return { type, src, payload: { type: kind, connectionId, sdp: description, sharedpeer, ...wire } };
   return {
     type,
     src,
@@ -69,6 +72,7 @@ function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payl
       reliable: typeof payload["reliable"] === "boolean" ? payload["reliable"] : undefined,
       serialization: isString(payload["serialization"]) ? payload["serialization"] : undefined,
       sharedpeer,
+      ...wire,
     },
   };
 }
