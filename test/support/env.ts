@@ -40,9 +40,13 @@ export interface BrowserEnv {
   close(): Promise<void>;
 }
 
-/** Where the pages are served: `pageHost` names the origin (mapped to 127.0.0.1 in Chromium), for an insecure one. */
 export interface EnvOptions {
+  /** Where the pages are served: a host name the browser maps to 127.0.0.1, for an insecure origin. */
   readonly pageHost?: string;
+  /** Added to `peerOptions` (e.g. a test's own `workerUrl`). */
+  readonly peerDefaults?: Record<string, unknown>;
+  /** Starts this env's Firefox instead of `launchFirefox()`. */
+  readonly launchFirefox?: () => Promise<Browser>;
 }
 
 export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): Promise<BrowserEnv> {
@@ -69,7 +73,11 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
   const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
   // Mapping a host name to 127.0.0.1 is a Chromium switch (testing/chromium.ts).
   const browser =
-    options.pageHost && engine === "chromium" ? await launchChromium([], { mapHosts: [options.pageHost] }) : await launchBrowser(engine);
+    options.pageHost && engine === "chromium"
+      ? await launchChromium([], { mapHosts: [options.pageHost] })
+      : engine === "firefox" && options.launchFirefox
+        ? await options.launchFirefox()
+        : await launchBrowser(engine);
   const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {
@@ -80,7 +88,8 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
     browser,
     origin,
     get peerOptions() {
-      return { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
+      const own = { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
+      return { ...own, ...options.peerDefaults };
     },
     async user(which = engine) {
       let launched = browsers.get(which);
