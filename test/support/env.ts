@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
-import { launchBrowser, launchChromium, newUser, type Engine } from "../../testing/browser.js";
+import { launchBrowser, launchChromium, launchFirefox, newUser, type Engine } from "../../testing/browser.js";
 import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
 import type { Harness } from "../pages/harness.js";
 
@@ -71,13 +71,16 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
   const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
-  // Mapping a host name to 127.0.0.1 is a Chromium switch (testing/chromium.ts).
+  // A host name mapped to 127.0.0.1: a Chromium switch (testing/chromium.ts), a Firefox pref.
   const browser =
     options.pageHost && engine === "chromium"
       ? await launchChromium([], { mapHosts: [options.pageHost] })
       : engine === "firefox" && options.launchFirefox
         ? await options.launchFirefox()
-        : await launchBrowser(engine);
+        : options.pageHost && engine === "firefox"
+          ? // Firefox resolves these names to loopback itself, without DNS (probed: the page is insecure, no Web Locks, ICE offers 127.0.0.1).
+            await launchFirefox({ "network.dns.localDomains": options.pageHost })
+          : await launchBrowser(engine);
   const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {
