@@ -40,9 +40,12 @@ export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths 
   known.clear();
   for (const pid of workerProcesses()) known.add(pid);
   const first = await env.tab(user);
-  await first.evaluate(([url]) => {
-    (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
-  }, [STUCK_WORKER_URL] as const);
+  await first.evaluate(
+    ([url]) => {
+      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+    },
+    [STUCK_WORKER_URL] as const,
+  );
   for (let i = 1; i < deaths; i++) {
     const next = await env.tab(user);
     await next.evaluate(async (url) => {
@@ -53,9 +56,11 @@ export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths 
         if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       if (!lock) throw new Error("no running sharedpeer worker to queue behind");
-      void navigator.locks.request(lock, () => {
-        (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
-      });
+      navigator.locks
+        .request(lock, () => {
+          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+        })
+        .catch(() => undefined);
     }, STUCK_WORKER_URL);
   }
 }
