@@ -7,7 +7,7 @@
 import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
-import { killSharedWorker } from "../support/kill-worker.js";
+import { killWorker } from "../support/kill-worker.js";
 import { idMaker } from "../support/seeded.js";
 
 const env = useBrowserEnv({}, { pageHost: "lan.test" });
@@ -66,7 +66,7 @@ test("no Web Locks: tabs share one id, a remote connects, a tab that goes is not
 
   // The worker dies: the remaining tab learns through the heartbeat and comes back.
   const [last] = tabs;
-  const { askedAt } = await killSharedWorker(env.browser, last!);
+  const { askedAt } = await killWorker(env, last!);
   await last!.evaluate(() => H.waitPeerEvents("me", "open:", 2, 8000));
   const peer = await last!.evaluate(() => H.timedPeerEvents("me"));
   const lost = firstAt(peer, "disconnected", askedAt)! - askedAt;

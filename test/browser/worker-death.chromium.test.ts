@@ -1,14 +1,21 @@
 /**
- * The SharedWorker dies under its tabs (issue 12; architecture flow 7). Killed for real through CDP
- * (`Target.closeTarget`), so this file runs in Chromium only.
+ * The SharedWorker dies under its tabs (issue 12; architecture flow 7). Killed for real, per engine
+ * (test/support/kill-worker.ts): Chromium's through CDP `Target.closeTarget`; Firefox's by SIGKILL
+ * to the content process it runs in alone. The assertions are written once for both.
+ *
+ * Chromium only for now: in Firefox, after a real kill, a tab sometimes never opens again (8 s;
+ * 2 of 4 tests in a full-file run, each passes alone). Firefox hands a `new SharedWorker` made right
+ * as the dead worker's Web Lock is released to that dead worker (probed with `close()`: it never
+ * answers), which is the likely cause (issue 16). Rename to worker-death.test.ts once the attach
+ * path survives that.
  */
 import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
-import { freezeSharedWorker, killSharedWorker } from "../support/kill-worker.js";
+import { killableWorkerEnv, killStuckWorker, killWorker, workerHomes } from "../support/kill-worker.js";
 import { idMaker } from "../support/seeded.js";
 
-const env = useBrowserEnv();
+const env = useBrowserEnv({}, killableWorkerEnv());
 const fresh = idMaker();
 
 type Timed = Array<[string, number]>;
@@ -38,6 +45,7 @@ test("the worker dies under three tabs while a peerjs remote sends: every tab an
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
+  await workerHomes(env, user);
   const tabs = await env.sharedTabs(user, alice, 3);
   const bob = await env.tab(remote, "peerjs");
   await env.openPeer(bob, "bob", bobId);
@@ -55,7 +63,7 @@ test("the worker dies under three tabs while a peerjs remote sends: every tab an
   }, bobKey);
   for (const tab of tabs) await tab.evaluate((k) => H.waitData(k, 20), oldKey);
 
-  const { askedAt: killedAt } = await killSharedWorker(env.browser, tabs[0]!);
+  const { askedAt: killedAt } = await killWorker(env, tabs[0]!);
 
   await bob.evaluate((k) => H.waitEvent(k, "close", 5000), bobKey);
   const bobClosed = firstAt(await bob.evaluate((k) => H.timedConnEvents(k), bobKey), "close")! - killedAt;
@@ -113,6 +121,7 @@ test("killed during a 20 MiB transfer and again right after recovering: every se
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
+  await workerHomes(env, user, 2);
   const tabs = await env.sharedTabs(user, alice, 2);
   const bob = await env.tab(remote, "peerjs");
   await env.openPeer(bob, "bob", bobId);
@@ -123,7 +132,7 @@ test("killed during a 20 MiB transfer and again right after recovering: every se
 
   // First death: in the middle of a 20 MiB message.
   await tabs[0]!.evaluate((k) => H.send(k, [new Uint8Array(20 * 1024 * 1024).buffer]), key);
-  const { askedAt: killedAt } = await killSharedWorker(env.browser, tabs[0]!);
+  const { askedAt: killedAt } = await killWorker(env, tabs[0]!);
   await tabs[0]!.evaluate((k) => H.waitEvent(k, "close", 5000), key);
   const events = await tabs[0]!.evaluate((k) => H.timedConnEvents(k), key);
   expect(firstAt(events, "error:connection-closed", killedAt)! - killedAt).toBeLessThan(2000);
@@ -141,16 +150,16 @@ test("killed during a 20 MiB transfer and again right after recovering: every se
   // Second death, right after: the worker is stuck first, so a control call and sends wait on it.
   const key1 = await tabs[1]!.evaluate((to) => H.connect("me", to, { reliable: true }), bobId);
   await tabs[1]!.evaluate((k) => H.waitOpen(k), key1);
-  await freezeSharedWorker(env.browser, tabs[1]!, 30_000);
-  await tabs[1]!.evaluate(() => {
-    const w = window as unknown as { statsOutcome?: string };
-    H.stats("me").then(
-      () => (w.statsOutcome = "resolved"),
-      (e: { type?: string }) => (w.statsOutcome = `rejected:${e.type ?? "?"}`),
-    );
+  const { askedAt: secondAt } = await killStuckWorker(env, tabs[1]!, async () => {
+    await tabs[1]!.evaluate(() => {
+      const w = window as unknown as { statsOutcome?: string };
+      H.stats("me").then(
+        () => (w.statsOutcome = "resolved"),
+        (e: { type?: string }) => (w.statsOutcome = `rejected:${e.type ?? "?"}`),
+      );
+    });
+    await tabs[1]!.evaluate((k) => H.send(k, ["into the void", { n: 1 }]), key1);
   });
-  await tabs[1]!.evaluate((k) => H.send(k, ["into the void", { n: 1 }]), key1);
-  const { askedAt: secondAt } = await killSharedWorker(env.browser, tabs[1]!);
   const outcome = () => tabs[1]!.evaluate(() => (window as unknown as { statsOutcome?: string }).statsOutcome);
   await expect.poll(outcome, { timeout: 6000 }).toBe("rejected:network");
   await tabs[1]!.evaluate((k) => H.waitEvent(k, "close", 6000), key1);
@@ -180,6 +189,7 @@ test("a media call ends with the worker, in its tab (with an error) and at the p
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
+  await workerHomes(env, user);
   const tabs = await env.sharedTabs(user, alice, 2);
   for (const tab of tabs) await tab.evaluate(() => M.listen("me"));
   const bob = await env.tab(remote, "peerjs");
@@ -190,7 +200,7 @@ test("a media call ends with the worker, in its tab (with an error) and at the p
   await bob.evaluate((k) => M.answer(k), atBob);
   expect(await tabs[0]!.evaluate((k) => M.remoteVideo(k), out)).toEqual({ width: 320, height: 240, live: true });
 
-  const { askedAt } = await killSharedWorker(env.browser, tabs[0]!);
+  const { askedAt } = await killWorker(env, tabs[0]!);
   // Polled in the pages (every 10 ms), so the times are the pages' own.
   const closedAt = (page: typeof bob, k: string) => page.evaluate((key) => M.waitEvent(key, "close", 5000).then(() => Date.now()), k);
   const [here, there] = await Promise.all([closedAt(tabs[0]!, out), closedAt(bob, atBob)]);
@@ -210,9 +220,10 @@ test("a media call ends with the worker, in its tab (with an error) and at the p
 test("a Peer the app had disconnected stays disconnected through a worker loss, and reconnect() brings it back with its id", async () => {
   const alice = fresh("alice");
   const user = await env.user();
+  await workerHomes(env, user);
   const [tab] = await env.sharedTabs(user, alice, 1);
   await tab!.evaluate(() => H.peer("me")!.disconnect());
-  const { askedAt } = await killSharedWorker(env.browser, tab!);
+  const { askedAt } = await killWorker(env, tab!);
   await tab!.evaluate(() => H.waitPeerEvent("me", "error:network", 3000));
   // Given time to come back by itself, it does not.
   await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
 import { createServer, type ViteDevServer } from "vite";
-import { launchBrowser, launchChromium, newUser, type Engine } from "../../testing/browser.js";
+import { launchBrowser, launchChromium, launchFirefox, newUser, type Engine } from "../../testing/browser.js";
 import { startPeerServer, type PeerServerOptions, type RunningPeerServer } from "../../testing/peer-server.js";
 import type { Harness } from "../pages/harness.js";
 
@@ -40,9 +40,13 @@ export interface BrowserEnv {
   close(): Promise<void>;
 }
 
-/** Where the pages are served: `pageHost` names the origin (mapped to 127.0.0.1 in Chromium), for an insecure one. */
 export interface EnvOptions {
+  /** Where the pages are served: a host name the browser maps to 127.0.0.1, for an insecure origin. */
   readonly pageHost?: string;
+  /** Added to `peerOptions` (e.g. a test's own `workerUrl`). */
+  readonly peerDefaults?: Record<string, unknown>;
+  /** Starts this env's Firefox instead of `launchFirefox()`. */
+  readonly launchFirefox?: () => Promise<Browser>;
 }
 
 export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): Promise<BrowserEnv> {
@@ -67,9 +71,16 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
   const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
-  // Mapping a host name to 127.0.0.1 is a Chromium switch (testing/chromium.ts).
+  // A host name mapped to 127.0.0.1: a Chromium switch (testing/chromium.ts), a Firefox pref.
   const browser =
-    options.pageHost && engine === "chromium" ? await launchChromium([], { mapHosts: [options.pageHost] }) : await launchBrowser(engine);
+    options.pageHost && engine === "chromium"
+      ? await launchChromium([], { mapHosts: [options.pageHost] })
+      : engine === "firefox" && options.launchFirefox
+        ? await options.launchFirefox()
+        : options.pageHost && engine === "firefox"
+          ? // Firefox resolves these names to loopback itself, without DNS (probed: the page is insecure, no Web Locks, ICE offers 127.0.0.1).
+            await launchFirefox({ "network.dns.localDomains": options.pageHost })
+          : await launchBrowser(engine);
   const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {
@@ -80,7 +91,8 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
     browser,
     origin,
     get peerOptions() {
-      return { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
+      const own = { host: server.host, port: server.port, path: server.path, key: server.key, secure: false, config: { iceServers: [] } };
+      return { ...own, ...options.peerDefaults };
     },
     async user(which = engine) {
       let launched = browsers.get(which);

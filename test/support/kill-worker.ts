@@ -1,4 +1,172 @@
-import type { Browser, CDPSession, Page } from "playwright-core";
+import { readdirSync, readFileSync } from "node:fs";
+import { firefox, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { assertNever } from "../../contract/assert-never.js";
+import { findFirefox, loopbackFirefoxPrefs } from "../../testing/firefox.js";
+import { STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
+import { testEngine, type BrowserEnv, type EnvOptions } from "./env.js";
+
+/**
+ * Killing a user's SharedWorker for real, as a crash would, per engine (issue 12):
+ * - Chromium: CDP `Target.closeTarget` on its `shared_worker` target.
+ * - Firefox: no driver command ends a worker (WebDriver BiDi has none), so its process is killed
+ *   (SIGKILL). Firefox runs a SharedWorker in the content process of the page that created it and
+ *   keeps that process alive for it (RemoteWorkerManager::SelectTargetActorInternal,
+ *   https://github.com/mozilla/gecko-dev/blob/master/dom/workers/remoteworkers/RemoteWorkerManager.cpp),
+ *   so each worker is made to start from a "home" page of its own (`workerHomes`), in its own
+ *   process, and the kill takes that page with it, never a tab under test. Killing a worker by its
+ *   own `close()` instead is not the same: Firefox releases its Web Locks before it stops handing
+ *   new connections to it, and a tab that reattaches at once gets the dying worker, which never answers.
+ */
+
+/** Env options for a file that kills workers: Firefox that survives a dead content process, and the stuck-able worker. */
+export function killableWorkerEnv(options: EnvOptions = {}): EnvOptions {
+  if (testEngine() !== "firefox") return options;
+  return { ...options, peerDefaults: { workerUrl: STUCK_WORKER_URL }, launchFirefox: launchKillableFirefox };
+}
+
+/** Date.now() at which the worker was told to end. */
+export interface Killed {
+  readonly askedAt: number;
+}
+
+/**
+ * Before the tabs under test open: in Firefox, `deaths` pages that will each be where one of the
+ * user's successive workers runs (and dies). The first starts the worker; each next one queues on
+ * the running worker's Web Lock before any tab does, so that it is granted first when that worker
+ * dies and starts the replacement before the tabs reattach to it. Chromium: nothing to do.
+ */
+export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths = 1): Promise<void> {
+  if (env.engine !== "firefox") return;
+  known.clear();
+  for (const pid of workerProcesses()) known.add(pid);
+  const first = await env.tab(user);
+  await first.evaluate(
+    ([url]) => {
+      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+    },
+    [STUCK_WORKER_URL] as const,
+  );
+  for (let i = 1; i < deaths; i++) {
+    const next = await env.tab(user);
+    await next.evaluate(async (url) => {
+      const deadline = Date.now() + 5000;
+      let lock: string | undefined;
+      while (!lock && Date.now() < deadline) {
+        lock = (await navigator.locks.query()).held?.map((l) => l.name).find((n) => n?.startsWith("sharedpeer:worker:"));
+        if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (!lock) throw new Error("no running sharedpeer worker to queue behind");
+      navigator.locks
+        .request(lock, () => {
+          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+        })
+        .catch(() => undefined);
+    }, STUCK_WORKER_URL);
+  }
+}
+
+/** Kills the SharedWorker of `tab`'s user; resolves once it is gone. */
+export async function killWorker(env: BrowserEnv, tab: Page): Promise<Killed> {
+  switch (env.engine) {
+    case "chromium":
+      return closeTarget(env.browser, tab);
+    case "firefox":
+      return killProcess();
+    default:
+      return assertNever(env.engine);
+  }
+}
+
+/**
+ * The worker of `tab`'s user stops answering (its thread busy for 30 s), `whileStuck` runs, then the
+ * worker is killed: a hung worker that the browser then stops. Chromium stops a busy thread only
+ * after Blink's forcible-termination delay (2 s); Firefox's process dies at once.
+ */
+export async function killStuckWorker(env: BrowserEnv, tab: Page, whileStuck: () => Promise<void>): Promise<Killed> {
+  switch (env.engine) {
+    case "chromium":
+      await freezeSharedWorker(env.browser, tab, 30_000);
+      await whileStuck();
+      return closeTarget(env.browser, tab);
+    case "firefox": {
+      const order: StuckOrder = { stuckMs: 30_000 };
+      await tab.evaluate(([channel, o]) => new BroadcastChannel(channel).postMessage(o), [STUCK_CHANNEL, order] as const);
+      await whileStuck();
+      return killProcess();
+    }
+    default:
+      return assertNever(env.engine);
+  }
+}
+
+const WRAPPER = new URL("./firefox-keeps-running.sh", import.meta.url).pathname;
+
+/** `launchFirefox()`, but through test/support/firefox-keeps-running.sh, and a process per page of a site. */
+async function launchKillableFirefox(): Promise<Browser> {
+  const real = findFirefox();
+  if (real === undefined) throw new Error("killing a Firefox worker's process needs a system Firefox (FIREFOX_PATH)");
+  return firefox.launch({
+    channel: "moz-firefox",
+    executablePath: WRAPPER,
+    env: { ...process.env, SHAREDPEER_FIREFOX: real },
+    headless: true,
+    // Up to 16 content processes per site (default 4): every page of a test in its own.
+    firefoxUserPrefs: { ...loopbackFirefoxPrefs(), "dom.ipc.processCount.webIsolated": 16 },
+    timeout: 60_000,
+  });
+}
+
+/** Worker processes already there when the homes were made, and those killed since. */
+const known = new Set<number>();
+
+/** SIGKILL to the one content process of our Firefox that runs a worker and is not `known`. */
+async function killProcess(): Promise<Killed> {
+  const deadline = Date.now() + 5000;
+  let fresh = workerProcesses().filter((pid) => !known.has(pid));
+  while (fresh.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fresh = workerProcesses().filter((pid) => !known.has(pid));
+  }
+  if (fresh.length !== 1) throw new Error(`expected one process running the worker, found ${fresh.length}`);
+  const [pid] = fresh as [number];
+  known.add(pid);
+  const askedAt = Date.now();
+  process.kill(pid, "SIGKILL");
+  return { askedAt };
+}
+
+/**
+ * Content processes of the Firefox this Node process started (`-parentPid` names it) that run a
+ * "DOM Worker" thread. Only ours: other browsers on the machine are not ours to kill.
+ */
+function workerProcesses(): number[] {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  const ours = new Set(pids.filter((pid) => read(`/proc/${pid}/stat`).split(") ")[1]?.split(" ")[1] === String(process.pid)));
+  return pids
+    .filter((pid) => {
+      // Processes from Firefox's fork server have their arguments in one string, space-separated.
+      const args = read(`/proc/${pid}/cmdline`).split(/[\0 ]/);
+      const parent = args[args.indexOf("-parentPid") + 1];
+      return args.includes("-isForBrowser") && parent !== undefined && ours.has(parent);
+    })
+    .filter((pid) => {
+      let threads: string[] = [];
+      try {
+        threads = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        return false;
+      }
+      return threads.some((t) => read(`/proc/${pid}/task/${t}/comm`).trim() === "DOM Worker");
+    })
+    .map(Number);
+}
 
 interface TargetInfo {
   readonly targetId: string;
@@ -6,14 +174,8 @@ interface TargetInfo {
   readonly browserContextId?: string;
 }
 
-/**
- * Kills the SharedWorker of `tab`'s user for real, as a crash or DevTools' "terminate" would:
- * CDP `Target.closeTarget` on its `shared_worker` target, from a browser-level session (Playwright
- * does not list shared workers). Chromium only. Resolves, once the worker is gone, with the
- * Date.now() at which it was told to close and the one at which its target was gone (a busy worker
- * thread is stopped only after Blink's forcible-termination delay, 2 s).
- */
-export async function killSharedWorker(browser: Browser, tab: Page): Promise<{ askedAt: number; goneAt: number }> {
+/** CDP from a browser-level session (Playwright does not list shared workers). */
+async function closeTarget(browser: Browser, tab: Page): Promise<Killed> {
   const cdp = await browser.newBrowserCDPSession();
   try {
     const workers = await workersOf(cdp, tab);
@@ -28,7 +190,7 @@ export async function killSharedWorker(browser: Browser, tab: Page): Promise<{ a
     const askedAt = Date.now();
     for (const worker of workers) await cdp.send("Target.closeTarget", { targetId: worker.targetId });
     await destroyed;
-    return { askedAt, goneAt: Date.now() };
+    return { askedAt };
   } finally {
     await cdp.detach();
   }
@@ -44,11 +206,8 @@ async function workersOf(cdp: CDPSession, tab: Page): Promise<TargetInfo[]> {
   return workers;
 }
 
-/**
- * Makes the SharedWorker of `tab`'s user stop answering (its thread busy for `ms`), as a stuck
- * worker would: CDP `Runtime.evaluate` inside it, through a non-flattened session.
- */
-export async function freezeSharedWorker(browser: Browser, tab: Page, ms: number): Promise<void> {
+/** Keeps the worker's thread busy for `ms`: CDP `Runtime.evaluate` inside it, through a non-flattened session. */
+async function freezeSharedWorker(browser: Browser, tab: Page, ms: number): Promise<void> {
   const cdp = await browser.newBrowserCDPSession();
   try {
     const [worker] = await workersOf(cdp, tab);
