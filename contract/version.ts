@@ -2,4 +2,4 @@
  * Bumped whenever anything in contract/ changes shape. A SharedWorker can outlive an upgrade while
  * an old tab keeps it alive, so the tab and the worker compare this before anything else.
  */
-export const CONTRACT_VERSION = 1;
+export const CONTRACT_VERSION = 2;

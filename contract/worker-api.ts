@@ -38,6 +38,10 @@ export type WorkerModeOption = "auto" | WorkerMode;
 export interface Hello {
   readonly version: number;
   readonly mode: WorkerMode;
+}
+
+/** @internal What `registerTab` answers. */
+export interface Registered {
   /** The Web Lock the worker holds while it runs (tabs queue on it); null: no Web Locks, use the heartbeat. */
   readonly lock: string | null;
 }
@@ -51,9 +55,11 @@ export interface WorkerApi {
   hello(): Promise<Hello>;
   /**
    * `port` carries ToTab / ToWorker batches; `lock` is the Web Lock the tab holds while alive, null
-   * where there are none: the worker then pings the tab on `port` (contract/liveness.ts).
+   * where there are none: the worker then pings the tab on `port` (contract/liveness.ts). The tab is
+   * registered when the call arrives, so calls posted behind it may use it before it is answered;
+   * the answer comes once the worker holds its own lock.
    */
-  registerTab(tab: TabId, port: MessagePort, lock: string | null, visible: boolean): void;
+  registerTab(tab: TabId, port: MessagePort, lock: string | null, visible: boolean): Promise<Registered>;
   /** `id` null: the server assigns one. The member gets peer-open / peer-error / conn-added events. */
   attach(tab: TabId, member: MemberId, id: string | null, settings: PeerSettings): void;
   /** The member's Peer object is destroyed; the shared peer ends with its last member. */

@@ -252,6 +252,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       case "peer-open":
         this.status.opened(frame.id);
         this.emit("open", frame.id);
+        link.rtc.preload();
         return;
       case "peer-disconnected":
         if (this.status.serverLost()) this.emit("disconnected", frame.id);

@@ -51,10 +51,8 @@ export class RtcHost {
   /** Connections with received messages to report, and the timer that reports them. */
   private readonly reportSoon = new Set<ConnRef>();
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
-  // Starts loading with the first Peer of the tab, so that it has patched the globals before the
-  // first RTCPeerConnection is made (after a signalling round trip); importing sharedpeer alone
-  // still patches nothing.
-  private readonly adapter = loadAdapter();
+  // Loaded once a Peer is open (preload) or with the first RTCPeerConnection: not on the way to `open`.
+  private adapter: Promise<unknown> | undefined;
   private adapterReported = false;
 
   constructor(
@@ -139,6 +137,11 @@ export class RtcHost {
     this.negotiate(ref, pc, command.offer, local?.sdpTransform);
   }
 
+  /** Ahead of the first RTCPeerConnection. */
+  preload(): void {
+    this.adapter ??= loadAdapter();
+  }
+
   private adapterMissing(failure: unknown): void {
     if (failure === undefined || this.adapterReported) return;
     this.adapterReported = true;
@@ -150,7 +153,7 @@ export class RtcHost {
     const hosted: Hosted = {
       pc,
       channel: undefined,
-      steps: this.adapter.then((failure) => this.adapterMissing(failure)),
+      steps: (this.adapter ??= loadAdapter()).then((failure) => this.adapterMissing(failure)),
       accepted: 0,
       inbox: [],
       inboxBytes: 0,

@@ -118,7 +118,7 @@ export class WorkerLink {
 
   /** Watches the worker as it watches us: its lock where there are Web Locks, else its pings. */
   private watchWorker(lock: string | null): void {
-    if (this.mode === "inline") return; // the hub lives in this page and dies with it
+    if (this.mode === "inline" || this.calls.closed) return; // inline: the hub dies with this page
     if (lock !== null && watchLock(lock, () => this.lose())) return;
     this.heartbeat = new SilenceWatch({ every: WORKER_CHECK_MS, limit: WORKER_SILENCE_MS, onSilent: () => this.lose() });
   }
@@ -177,9 +177,15 @@ export class WorkerLink {
     return link;
   }
 
-  /** @internal */
+  /**
+   * The tab's lock is taken during hello; the link is ready once registerTab is posted (calls behind
+   * it on the port find the tab); the worker is watched once it answers. @internal
+   */
   static async connect(mode: WorkerMode, { endpoint, failed }: Endpoint, place: LinkPlace): Promise<WorkerLink> {
     const calls = new BoundedCalls(wrap<WorkerApi>(endpoint));
+    const tabId = newTabId();
+    // The hub queues on it: its grant means this tab is gone.
+    const tabLock = mode === "inline" ? Promise.resolve(null) : holdLock(`sharedpeer:${tabId}`);
     try {
       const hello = await withTimeout(Promise.race([calls.api.hello(), failed]), HELLO_TIMEOUT_MS, `the ${mode} worker did not answer`);
       if (hello.version !== CONTRACT_VERSION) {
@@ -188,14 +194,14 @@ export class WorkerLink {
           `The running sharedpeer worker speaks contract ${hello.version}, this page ${CONTRACT_VERSION}: close every tab of this site, then reload.`,
         );
       }
-      const tabId = newTabId();
-      // The hub queues on this lock: its grant means this tab is gone (closed, crashed, navigated).
-      const lock = mode === "inline" ? null : await holdLock(`sharedpeer:${tabId}`);
+      const lock = await tabLock;
       const channel = new MessageChannel();
       const link = new WorkerLink(mode, calls, endpoint, tabId, channel.port1, place);
       const visible = typeof document === "undefined" || document.visibilityState === "visible";
-      await calls.api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible);
-      link.watchWorker(hello.lock);
+      calls.api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible).then(
+        (registered) => link.watchWorker(registered.lock),
+        () => link.lose(), // not answered within the call timeout: as good as dead
+      );
       link.listen();
       return link;
     } catch (error) {

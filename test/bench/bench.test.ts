@@ -26,6 +26,11 @@ const MiB = 1024 * 1024;
 const BULK = { kind: "bulk", bytes: 16 * MiB } as const satisfies Workload;
 const SMALL = { kind: "small", count: 10_000 } as const satisfies Workload;
 const BIG = { kind: "many", count: 100, bytes: MiB } as const satisfies Workload;
+/** The receiving page's main thread runs a BUSY_TASK_MS task every BUSY_EVERY_MS during these (issue 13). */
+const BUSY_TASK_MS = 40;
+const BUSY_EVERY_MS = 50;
+const BUSY_BULK = { kind: "bulk", bytes: 4 * MiB } as const satisfies Workload;
+const BUSY_SMALL = { kind: "small", count: 5_000 } as const satisfies Workload;
 /** 100 MiB is "bounded" when no sharedpeer process grows by more than this over its baseline… */
 const BOUNDED_GROWTH = 2 * 100 * MiB;
 /** …and each gives back all but this much once collected. */
@@ -44,6 +49,8 @@ const DEFS: ReadonlyArray<readonly [key: string, label: string, unit: string]> =
   ["small-json.send", "  sending tab main thread", "ms"],
   ["small-json.recv", "  receiving tab main thread", "ms"],
   ["small-json.cpu", "  CPU, all browser processes", "ms"],
+  ["busy-bulk", `receiver busy (${BUSY_TASK_MS} ms task every ${BUSY_EVERY_MS} ms): 4 MiB, binary`, "MB/s"],
+  ["busy-small", "receiver busy: 5k objects, binary", "msg/s"],
   ["connect", "connect() → open (bare: Node relays SDP)", "ms"],
   ["ping", "1-byte round trip", "ms"],
   ["cold-open", "first tab new Peer → open (cold: worker start)", "ms"],
@@ -111,6 +118,30 @@ async function measureThroughput(setups: readonly Setup[]): Promise<void> {
         record(`${key}.send`, c.name, small.senderMainMs);
         record(`${key}.recv`, c.name, small.receiverMainMs);
         record(`${key}.cpu`, c.name, small.cpuMs);
+      }
+    }
+  }
+}
+
+/** Throughput when the receiving tab's main thread is busy, as an app's often is: what a stalled page costs the data path. */
+async function measureBusy(setups: readonly Setup[]): Promise<void> {
+  for (let run = 0; run < RUNS; run++) {
+    log(`busy receiver run ${run + 1}/${RUNS}`);
+    for (const c of rotation(setups, run)) {
+      await step(
+        `${c.name} receiver busy`,
+        c.receiver.page.evaluate(([task, every]) => B.busy(task, every), [BUSY_TASK_MS, BUSY_EVERY_MS] as const),
+      );
+      try {
+        const bulk = await transfer(c, "bin", BUSY_BULK);
+        record("busy-bulk", c.name, rate(BUSY_BULK.bytes, bulk.ms));
+        const small = await transfer(c, "bin", BUSY_SMALL);
+        record("busy-small", c.name, BUSY_SMALL.count / (small.ms / 1000));
+      } finally {
+        await step(
+          `${c.name} receiver idle`,
+          c.receiver.page.evaluate(() => B.idle()),
+        );
       }
     }
   }
@@ -288,6 +319,7 @@ test("sharedpeer vs peerjs 1.5.5 vs bare RTCDataChannel", async () => {
     setups.push(c);
   }
   await measureThroughput(setups);
+  await measureBusy(setups);
   await measureLatency(setups);
   const sp = setups.find((s) => s.name === "sharedpeer") as Setup;
   await measureAttach(sp, env.peerOptions);

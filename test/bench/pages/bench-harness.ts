@@ -63,9 +63,9 @@ function looksRight(data: Uint8Array): boolean {
   return data[0] === patternAt(0) && data[mid] === patternAt(mid) && data[last] === patternAt(last);
 }
 
-async function loadLibrary(lib: Lib): Promise<PeerCtor | undefined> {
+async function loadLibrary(lib: Lib, dist: string): Promise<PeerCtor | undefined> {
   if (lib === "sharedpeer") {
-    const url = "/dist/index.js";
+    const url = `${dist}/index.js`;
     const mod = (await import(/* @vite-ignore */ url)) as { Peer: PeerCtor };
     return mod.Peer;
   }
@@ -82,10 +82,11 @@ async function loadLibrary(lib: Lib): Promise<PeerCtor | undefined> {
   return undefined;
 }
 
-export async function installBench(libName: string | null) {
+/** `dist`: the folder of the sharedpeer build to load (another build for an A/B comparison); /dist by default. */
+export async function installBench(libName: string | null, dist: string | null = null) {
   if (libName !== "sharedpeer" && libName !== "peerjs" && libName !== "bare") throw new Error(`unknown lib ${libName}`);
   const lib: Lib = libName;
-  const Peer = await loadLibrary(lib);
+  const Peer = await loadLibrary(lib, dist ?? "/dist");
   let peer: AnyPeer | undefined;
   const endpoints = new Map<string, Endpoint>();
   const pcs = new Map<string, RTCPeerConnection>();
@@ -93,6 +94,7 @@ export async function installBench(libName: string | null) {
   const receiving = new Map<string, Promise<Received>>();
   const payloads = new Map<string, ArrayBuffer>();
   const arrivals = new Map<string, () => void>();
+  let busyTimer: ReturnType<typeof setInterval> | undefined;
 
   const endpoint = (label: string): Endpoint => {
     const e = endpoints.get(label);
@@ -289,6 +291,23 @@ export async function installBench(libName: string | null) {
         rtts.push(performance.now() - t0);
       }
       return rtts;
+    },
+    /**
+     * Keeps this page's main thread busy as an app's would be (rendering, a game loop): a `taskMs`
+     * task every `everyMs`, until `idle()`. Node's calls into the page wait for the gaps too.
+     */
+    busy(taskMs: number, everyMs: number): void {
+      clearInterval(busyTimer);
+      busyTimer = setInterval(() => {
+        const end = performance.now() + taskMs;
+        while (performance.now() < end) {
+          // spinning on purpose: a long task
+        }
+      }, everyMs);
+    },
+    idle(): void {
+      clearInterval(busyTimer);
+      busyTimer = undefined;
     },
     destroy(): void {
       for (const label of [...endpoints.keys()]) this.close(label);
