@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { firefox, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import { assertNever } from "../../contract/assert-never.js";
 import { findFirefox, loopbackFirefoxPrefs } from "../../testing/firefox.js";
+import { workerName } from "../../src/worker-generation.js";
 import { STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
 import { testEngine, type BrowserEnv, type EnvOptions } from "./env.js";
 
@@ -33,7 +34,8 @@ export interface Killed {
  * Before the tabs under test open: in Firefox, `deaths` pages that will each be where one of the
  * user's successive workers runs (and dies). The first starts the worker; each next one queues on
  * the running worker's Web Lock before any tab does, so that it is granted first when that worker
- * dies and starts the replacement before the tabs reattach to it. Chromium: nothing to do.
+ * dies and starts the replacement, under the next generation's name (src/worker-generation.ts),
+ * before the tabs reattach to it. Chromium: nothing to do.
  */
 export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths = 1): Promise<void> {
   if (env.engine !== "firefox") return;
@@ -41,14 +43,14 @@ export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths 
   for (const pid of workerProcesses()) known.add(pid);
   const first = await env.tab(user);
   await first.evaluate(
-    ([url]) => {
-      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+    ([url, name]) => {
+      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
     },
-    [STUCK_WORKER_URL] as const,
+    [STUCK_WORKER_URL, workerName(0)] as const,
   );
   for (let i = 1; i < deaths; i++) {
     const next = await env.tab(user);
-    await next.evaluate(async (url) => {
+    await next.evaluate(async ([url, name]) => {
       const deadline = Date.now() + 5000;
       let lock: string | undefined;
       while (!lock && Date.now() < deadline) {
@@ -58,10 +60,10 @@ export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths 
       if (!lock) throw new Error("no running sharedpeer worker to queue behind");
       navigator.locks
         .request(lock, () => {
-          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
+          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
         })
         .catch(() => undefined);
-    }, STUCK_WORKER_URL);
+    }, [STUCK_WORKER_URL, workerName(i)] as const);
   }
 }
 
