@@ -101,10 +101,54 @@ export async function killStuckWorker(env: BrowserEnv, tab: Page, whileStuck: ()
   }
 }
 
+/**
+ * `tab`'s page crashes as a renderer crash would, without a word to anyone: CDP `Page.crash` in
+ * Chromium. Firefox has no such command over WebDriver BiDi, so the tab's content process is killed
+ * (SIGKILL; each page of the killable Firefox has a process of its own): it is found as the process
+ * that gains a "DOM Worker" thread when the tab starts a dedicated worker.
+ */
+export async function crashTab(env: BrowserEnv, tab: Page): Promise<Killed> {
+  switch (env.engine) {
+    case "chromium": {
+      const cdp = await tab.context().newCDPSession(tab);
+      const askedAt = Date.now();
+      // The reply never comes from a crashed page: do not wait for it.
+      cdp.send("Page.crash").catch(() => undefined);
+      return { askedAt };
+    }
+    case "firefox": {
+      const before = new Set(workerProcesses());
+      await tab.evaluate(() => {
+        const idle = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
+        (window as unknown as { marker?: Worker }).marker = new Worker(idle);
+      });
+      const pid = await oneNewProcess((pid) => !before.has(pid), "the crashing tab");
+      known.add(pid);
+      const askedAt = Date.now();
+      process.kill(pid, "SIGKILL");
+      return { askedAt };
+    }
+    default:
+      return assertNever(env.engine);
+  }
+}
+
+/** The one worker-running process of ours that passes `isNew`, waited for up to 5 s. */
+async function oneNewProcess(isNew: (pid: number) => boolean, what: string): Promise<number> {
+  const deadline = Date.now() + 5000;
+  let fresh = workerProcesses().filter(isNew);
+  while (fresh.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fresh = workerProcesses().filter(isNew);
+  }
+  if (fresh.length !== 1) throw new Error(`expected one process running ${what}, found ${fresh.length}`);
+  return fresh[0]!;
+}
+
 const WRAPPER = new URL("./firefox-keeps-running.sh", import.meta.url).pathname;
 
-/** `launchFirefox()`, but through test/support/firefox-keeps-running.sh, and a process per page of a site. */
-async function launchKillableFirefox(): Promise<Browser> {
+/** `launchFirefox(extraPrefs)`, but through test/support/firefox-keeps-running.sh, and a process per page of a site. */
+async function launchKillableFirefox(extraPrefs: Record<string, string>): Promise<Browser> {
   const real = findFirefox();
   if (real === undefined) throw new Error("killing a Firefox worker's process needs a system Firefox (FIREFOX_PATH)");
   return firefox.launch({
@@ -113,7 +157,7 @@ async function launchKillableFirefox(): Promise<Browser> {
     env: { ...process.env, SHAREDPEER_FIREFOX: real },
     headless: true,
     // Up to 16 content processes per site (default 4): every page of a test in its own.
-    firefoxUserPrefs: { ...loopbackFirefoxPrefs(), "dom.ipc.processCount.webIsolated": 16 },
+    firefoxUserPrefs: { ...loopbackFirefoxPrefs(), "dom.ipc.processCount.webIsolated": 16, ...extraPrefs },
     timeout: 60_000,
   });
 }
@@ -123,14 +167,7 @@ const known = new Set<number>();
 
 /** SIGKILL to the one content process of our Firefox that runs a worker and is not `known`. */
 async function killProcess(): Promise<Killed> {
-  const deadline = Date.now() + 5000;
-  let fresh = workerProcesses().filter((pid) => !known.has(pid));
-  while (fresh.length === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    fresh = workerProcesses().filter((pid) => !known.has(pid));
-  }
-  if (fresh.length !== 1) throw new Error(`expected one process running the worker, found ${fresh.length}`);
-  const [pid] = fresh as [number];
+  const pid = await oneNewProcess((pid) => !known.has(pid), "the worker");
   known.add(pid);
   const askedAt = Date.now();
   process.kill(pid, "SIGKILL");
