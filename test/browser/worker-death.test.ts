@@ -236,3 +236,17 @@ test("a Peer the app had disconnected stays disconnected through a worker loss, 
   expect(await tab!.evaluate(() => H.flagsNow("me"))).toEqual({ id: alice, open: true, disconnected: false, destroyed: false });
   await user.close();
 });
+
+test("a tab opened after a worker loss joins the tabs that came back: one worker, one socket, one id", async () => {
+  const alice = fresh("alice");
+  const user = await env.user();
+  await workerHomes(env, user);
+  const tabs = await env.sharedTabs(user, alice, 2);
+  await killWorker(env, tabs[0]!);
+  for (const tab of tabs) await tab.evaluate(() => H.waitPeerEvents("me", "open:", 2, 8000));
+  const [late] = await env.sharedTabs(user, alice, 1);
+  expect(await late!.evaluate(() => H.peerState("me")?.mode)).toBe("shared");
+  expect(await late!.evaluate(() => H.stats("me"))).toMatchObject({ peers: 1, tabs: 3, members: 3, sockets: 1, peerTabs: 3 });
+  expect(env.server.clients().filter((c) => c === alice)).toEqual([alice]);
+  await user.close();
+});
