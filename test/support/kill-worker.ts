@@ -3,7 +3,7 @@ import { firefox, type Browser, type BrowserContext, type CDPSession, type Page 
 import { assertNever } from "../../contract/assert-never.js";
 import { findFirefox, loopbackFirefoxPrefs } from "../../testing/firefox.js";
 import { workerName } from "../../src/worker-generation.js";
-import { STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
+import { STUCK_ACK_CHANNEL, STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
 import { testEngine, type BrowserEnv, type EnvOptions } from "./env.js";
 
 /**
@@ -92,7 +92,20 @@ export async function killStuckWorker(env: BrowserEnv, tab: Page, whileStuck: ()
       return closeTarget(env.browser, tab);
     case "firefox": {
       const order: StuckOrder = { stuckMs: 30_000 };
-      await tab.evaluate(([channel, o]) => new BroadcastChannel(channel).postMessage(o), [STUCK_CHANNEL, order] as const);
+      await tab.evaluate(
+        ([channel, ackChannel, o]) =>
+          new Promise<void>((resolve, reject) => {
+            const ack = new BroadcastChannel(ackChannel);
+            const timer = setTimeout(() => reject(new Error("the worker did not say it is stuck")), 5000);
+            ack.onmessage = () => {
+              clearTimeout(timer);
+              ack.close();
+              resolve();
+            };
+            new BroadcastChannel(channel).postMessage(o);
+          }),
+        [STUCK_CHANNEL, STUCK_ACK_CHANNEL, order] as const,
+      );
       await whileStuck();
       return killProcess();
     }
@@ -255,7 +268,18 @@ async function freezeSharedWorker(browser: Browser, tab: Page, ms: number): Prom
     };
     const expression = `setTimeout(() => { const end = Date.now() + ${ms}; while (Date.now() < end); }, 0)`;
     const message = JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression } });
+    // Its answer means the loop is queued to run next, so a tab's call made after it finds the thread
+    // busy; without this wait a call could run before the loop (a stats call resolved, 1 run in 5).
+    const answered = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the worker did not answer Runtime.evaluate")), 5000);
+      cdp.on("Target.receivedMessageFromTarget", (event: { sessionId: string; message: string }) => {
+        if (event.sessionId !== sessionId || (JSON.parse(event.message) as { id?: number }).id !== 1) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     await cdp.send("Target.sendMessageToTarget", { sessionId, message });
+    await answered;
     await cdp.send("Target.detachFromTarget", { sessionId });
   } finally {
     await cdp.detach();
