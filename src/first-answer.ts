@@ -1,4 +1,4 @@
-/** One try at something that answers: its answer, and how to let it go if another try wins. */
+/** One try: its answer, and how to let it go if another wins. */
 export interface Attempt<T> {
   readonly answer: Promise<T>;
   drop(): void;
@@ -16,12 +16,8 @@ export interface HedgeOptions {
 }
 
 /**
- * The first answer of staggered tries (a hedged request): `start()` now, again every `every` ms
- * while none has answered, up to `most`. The first try to settle decides; every other is dropped.
- * Why: a `new SharedWorker` can land on a worker that died and never answer (src/worker-link.ts).
- *
- * @example
- * const hello = await firstAnswer(() => helloFrom(new SharedWorker(url)), { every: 400, most: 3, timeout: 5000, what: "the worker" });
+ * Hedged tries: `start()` now and every `every` ms without an answer, up to `most`; the first to
+ * settle decides, the others are dropped (why: src/worker-link.ts, HELLO_HEDGE_MS).
  */
 export function firstAnswer<T>(start: () => Attempt<T>, { every, most, timeout, what }: HedgeOptions): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -26,10 +26,9 @@ export interface MemberHooks {
 /** How long a worker may take to answer its first call before the next mode is tried. */
 const HELLO_TIMEOUT_MS = 5000;
 /**
- * A SharedWorker that has not said hello by then is asked again through another `new SharedWorker`,
- * up to HELLO_TRIES in all, under the generation's name as it is then: in Firefox a dead worker's
- * name can stay bound to it (src/worker-generation.ts), and a tab that started just as the others
- * moved on asked for that name. A live worker answers within milliseconds.
+ * No hello by then: another `new SharedWorker` under the generation's name as it is now, up to
+ * HELLO_TRIES. A tab that started as the others moved on may have asked for a dead worker's name
+ * (src/worker-generation.ts). A live worker answers within milliseconds.
  */
 const HELLO_HEDGE_MS = 400;
 const HELLO_TRIES = 3;
@@ -186,7 +185,11 @@ export class WorkerLink {
     const key = `${option} ${workerUrl?.href ?? "default"}`;
     let link = WorkerLink.links.get(key);
     if (!link) {
-      link = open(option, { key, url: workerUrl, generations: new WorkerGenerations(`sharedpeer:generation ${workerUrl?.href ?? "default"}`) });
+      link = open(option, {
+        key,
+        url: workerUrl,
+        generations: new WorkerGenerations(`sharedpeer:generation ${workerUrl?.href ?? "default"}`),
+      });
       WorkerLink.links.set(key, link);
       link.catch(() => WorkerLink.links.delete(key));
     }

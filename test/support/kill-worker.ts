@@ -50,20 +50,23 @@ export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths 
   );
   for (let i = 1; i < deaths; i++) {
     const next = await env.tab(user);
-    await next.evaluate(async ([url, name]) => {
-      const deadline = Date.now() + 5000;
-      let lock: string | undefined;
-      while (!lock && Date.now() < deadline) {
-        lock = (await navigator.locks.query()).held?.map((l) => l.name).find((n) => n?.startsWith("sharedpeer:worker:"));
-        if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      if (!lock) throw new Error("no running sharedpeer worker to queue behind");
-      navigator.locks
-        .request(lock, () => {
-          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
-        })
-        .catch(() => undefined);
-    }, [STUCK_WORKER_URL, workerName(i)] as const);
+    await next.evaluate(
+      async ([url, name]) => {
+        const deadline = Date.now() + 5000;
+        let lock: string | undefined;
+        while (!lock && Date.now() < deadline) {
+          lock = (await navigator.locks.query()).held?.map((l) => l.name).find((n) => n?.startsWith("sharedpeer:worker:"));
+          if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        if (!lock) throw new Error("no running sharedpeer worker to queue behind");
+        navigator.locks
+          .request(lock, () => {
+            (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
+          })
+          .catch(() => undefined);
+      },
+      [STUCK_WORKER_URL, workerName(i)] as const,
+    );
   }
 }
 
