@@ -10,6 +10,8 @@ import { isRtcCommand } from "../contract/guards.js";
 import { BoundedCalls, type BoundedApi } from "./bounded-calls.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
+import { ChannelPlane } from "./channel-plane.js";
+import type { DataPlane } from "../contract/options.js";
 
 /** @internal Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
@@ -78,8 +80,23 @@ export class WorkerLink {
     return this.calls.closed;
   }
 
-  addMember(id: MemberId, hooks: MemberHooks): void {
+  /**
+   * `dataPlane` "worker" starts this tab's channel worker with its first Peer, beside the hub's own
+   * start, so that it runs before the first channel is due; inline, the hub is on this page anyway.
+   */
+  addMember(id: MemberId, hooks: MemberHooks, dataPlane: DataPlane = "worker"): void {
     this.members.set(id, hooks);
+    if (dataPlane === "page") this.rtc.keepOnPage = true;
+    else if (!this.rtc.plane && this.mode !== "inline" && typeof Worker !== "undefined") this.startPlane();
+  }
+
+  private startPlane(): void {
+    const rtc = this.rtc;
+    rtc.plane = new ChannelPlane(this.place.url, {
+      toHub: (port) => this.port.post({ t: "channel-plane", port }, [port]),
+      closed: (ref) => rtc.close(ref),
+      warn: rtc.warn,
+    });
   }
 
   removeMember(id: MemberId): void {
@@ -153,6 +170,7 @@ export class WorkerLink {
     this.heartbeat?.stop();
     for (const undo of this.unlisten.splice(0)) undo();
     this.rtc.closeAll();
+    this.rtc.plane?.stop();
     this.port.close();
     closeEndpoint(this.endpoint);
     const replacement = this.replacement();
