@@ -50,6 +50,4 @@ export type ToChannelWorker =
  * that link and its channel is closed, so the page closes the RTCPeerConnection; `warn`: a log line.
  */
 export type FromChannelWorker =
-  | { readonly t: "ready" }
-  | Extract<RtcCommand, { t: "rtc-close" }>
-  | { readonly t: "warn"; readonly args: readonly unknown[] };
+  { readonly t: "ready" } | Extract<RtcCommand, { t: "rtc-close" }> | { readonly t: "warn"; readonly args: readonly unknown[] };

@@ -2,7 +2,7 @@ import type { ConnRef } from "../contract/ids.js";
 import type { FromChannelWorker, ToChannelWorker } from "../contract/plane-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 
-/** Through a constant, so that our own build leaves it alone; the published file has the literal (vite.config.ts). */
+// Through a constant, so that our own build leaves it alone; the published file has the literal (vite.config.ts).
 const CHANNEL_WORKER_FILE = "./channel-worker.js";
 
 /** What the page's plane needs from its RTC host. */
@@ -14,17 +14,14 @@ export interface PlaneHooks {
   warn(...args: unknown[]): void;
 }
 
-/**
- * The page's handle on its channel worker (src/channel-worker.ts). It takes channels only once its
- * script runs: a channel handed to a worker that never loads would be lost, so until then (or for
- * good, if it fails to load) the RTC host keeps channels on the page.
- * @internal
- */
+// The page's handle on its channel worker (src/channel-worker.ts). It takes channels only once its
+// script runs: a channel handed to a worker that never loads would be lost, so until then (or for
+// good, if it fails to load) the RTC host keeps channels on the page.
 export class ChannelPlane {
   private readonly worker: Worker;
   private ready = false;
 
-  /** `workerUrl`: the app's hub script; the channel worker is expected beside it. */
+  // `workerUrl`: the app's hub script; the channel worker is expected beside it.
   constructor(workerUrl: URL | undefined, hooks: PlaneHooks) {
     // Literal options: bundlers that follow `new Worker(new URL(…))` insist on them.
     this.worker = workerUrl
@@ -51,18 +48,18 @@ export class ChannelPlane {
       hooks.warn(this.ready ? `channel worker: ${event.message}` : "the channel worker did not start; data channels stay on the page");
   }
 
-  /** Hands `channel` over, in the task that made it; false: it stays here (not ready, or refused). */
+  // Hands `channel` over, in the task that made it; false: it stays here (not ready, or refused).
   adopt(ref: ConnRef, channel: RTCDataChannel): boolean {
     if (!this.ready) return false;
     try {
-      this.post({ t: "adopt", ref, channel }, [channel as unknown as Transferable]);
+      this.post({ t: "adopt", ref, channel }, [channel]);
       return true;
     } catch {
       return false; // engines without transferable channels throw DataCloneError
     }
   }
 
-  /** The page closed `ref`'s RTCPeerConnection: the worker lets its channel go. */
+  // The page closed `ref`'s RTCPeerConnection: the worker lets its channel go.
   forget(ref: ConnRef): void {
     this.post({ t: "rtc-close", ref });
   }

@@ -6,20 +6,17 @@ import { utf8Size } from "../contract/utf8.js";
 /** Where a pump's reports go: the tab port (page fallback) or the plane port (channel worker). */
 export type PumpPost = (frame: PlaneReport, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
-/**
- * One RTCDataChannel's traffic with the hub, the same in the channel worker and in the page
- * fallback: listeners, received bursts batched, sends, and drain reports for backpressure.
- * @internal
- */
+// One RTCDataChannel's traffic with the hub, the same in the channel worker and in the page
+// fallback: listeners, received bursts batched, sends, and drain reports for backpressure.
 export class ChannelPump {
-  /** Binary messages received since the last report. */
+  // Binary messages received since the last report.
   private inbox: ArrayBuffer[] = [];
   private inboxBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private accepted = 0;
   private opened = false;
 
-  /** Call in the task that got `channel`: the browser holds its messages until listeners exist. */
+  // Made in the task that got `channel`: the browser holds its messages until listeners exist.
   constructor(
     private readonly ref: ConnRef,
     readonly channel: RTCDataChannel,
@@ -83,7 +80,7 @@ export class ChannelPump {
     this.timer ??= setTimeout(() => this.report(), 0);
   }
 
-  /** What was received so far, copied into one transferred buffer: one copy beats many transfers. */
+  // What was received so far, copied into one transferred buffer: one copy beats many transfers.
   private report(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -101,7 +98,7 @@ export class ChannelPump {
     this.post({ t: "rtc-received", ref: this.ref, bytes: bytes.buffer, sizes }, [bytes.buffer]);
   }
 
-  /** Runs `write` (which returns the bytes it handed over), then reports how far the channel drained. */
+  // `write` returns the bytes it handed over; then the drain report.
   private sent(lowWater: number, write: () => number): void {
     if (this.channel.readyState !== "open") return;
     this.channel.bufferedAmountLowThreshold = lowWater;

@@ -47,9 +47,9 @@ function loadAdapter(): Promise<unknown> {
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
   private readonly media = new Map<string, LocalMedia>();
-  /** Where channels go when it takes them (issue 13); none: every channel stays on this page. */
+  // Where channels go when it takes them (issue 13); none: every channel stays on this page.
   plane: ChannelPlane | undefined;
-  /** A Peer of this tab asked for `dataPlane: "page"`. */
+  // A Peer of this tab asked for `dataPlane: "page"`.
   keepOnPage = false;
   // Starts loading with the first Peer of the tab, so that it has patched the globals before the
   // first RTCPeerConnection is made (after a signalling round trip); importing sharedpeer alone
@@ -172,7 +172,7 @@ export class RtcHost {
     });
   }
 
-  /** In the task that made `channel`: the only one in which it can be transferred, or get listeners without a loss. */
+  // In the task that made `channel`: the only one in which it can be transferred, or get listeners without a loss.
   private attachChannel(ref: ConnRef, hosted: Hosted, channel: RTCDataChannel): void {
     if (!this.keepOnPage && this.plane?.adopt(ref, channel)) hosted.moved = true;
     else hosted.pump = new ChannelPump(ref, channel, this.post, this.warn);

@@ -80,10 +80,8 @@ export class WorkerLink {
     return this.calls.closed;
   }
 
-  /**
-   * `dataPlane` "worker" starts this tab's channel worker with its first Peer, beside the hub's own
-   * start, so that it runs before the first channel is due; inline, the hub is on this page anyway.
-   */
+  // `dataPlane` "worker" starts this tab's channel worker with its first Peer, beside the hub's own
+  // start, so that it runs before the first channel is due; inline, the hub is on this page anyway.
   addMember(id: MemberId, hooks: MemberHooks, dataPlane: DataPlane = "worker"): void {
     this.members.set(id, hooks);
     if (dataPlane === "page") this.rtc.keepOnPage = true;
