@@ -11,15 +11,19 @@ export interface PlaneHooks {
   toHub(port: MessagePort): void;
   /** The channel worker closed `ref`'s channel for the hub: the RTCPeerConnection closes too. */
   closed(ref: ConnRef): void;
+  /** `ref`'s channel went to a worker that then failed to start: it is gone. */
+  lost(ref: ConnRef): void;
   warn(...args: unknown[]): void;
 }
 
-// The page's handle on its channel worker (src/channel-worker.ts). It takes channels only once its
-// script runs: a channel handed to a worker that never loads would be lost, so until then (or for
-// good, if it fails to load) the RTC host keeps channels on the page.
+// The page's handle on its channel worker (src/channel-worker.ts). Channels handed over before its
+// script runs wait for it (the browser holds their messages); if it fails to load, those are lost
+// (their connections fail) and the RTC host keeps later channels on the page.
 export class ChannelPlane {
   private readonly worker: Worker;
-  private ready = false;
+  // Channels handed over before the worker said `ready`; undefined once it did (or failed).
+  private early: ConnRef[] | undefined = [];
+  private failed = false;
 
   // `workerUrl`: the app's hub script; the channel worker is expected beside it.
   constructor(workerUrl: URL | undefined, hooks: PlaneHooks) {
@@ -34,7 +38,7 @@ export class ChannelPlane {
       const message = event.data;
       switch (message.t) {
         case "ready":
-          this.ready = true;
+          this.early = undefined;
           return;
         case "rtc-close":
           return hooks.closed(message.ref);
@@ -44,19 +48,25 @@ export class ChannelPlane {
           return assertNever(message);
       }
     };
-    this.worker.onerror = (event) =>
-      hooks.warn(this.ready ? `channel worker: ${event.message}` : "the channel worker did not start; data channels stay on the page");
+    this.worker.onerror = (event) => {
+      if (!this.early) return hooks.warn(`channel worker: ${event.message}`);
+      this.failed = true;
+      hooks.warn("the channel worker did not start; data channels stay on the page");
+      for (const ref of this.early) hooks.lost(ref);
+      this.early = undefined;
+    };
   }
 
-  // Hands `channel` over, in the task that made it; false: it stays here (not ready, or refused).
+  // Hands `channel` over, in the task that made it; false: it stays here (refused, or no worker).
   adopt(ref: ConnRef, channel: RTCDataChannel): boolean {
-    if (!this.ready) return false;
+    if (this.failed) return false;
     try {
       this.post({ t: "adopt", ref, channel }, [channel]);
-      return true;
     } catch {
       return false; // engines without transferable channels throw DataCloneError
     }
+    this.early?.push(ref);
+    return true;
   }
 
   // The page closed `ref`'s RTCPeerConnection: the worker lets its channel go.

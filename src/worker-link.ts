@@ -1,6 +1,6 @@
 import { transfer, wrap, type Remote } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
-import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
+import { newTabId, type ConnRef, type MemberId, type TabId } from "../contract/ids.js";
 import { holdLock, SilenceWatch, watchLock, WORKER_CHECK_MS, WORKER_SILENCE_MS } from "../contract/liveness.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
 import type { WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
@@ -46,6 +46,7 @@ export class WorkerLink {
   private readonly port: BatchedPort<ToWorker, ToTab>;
   private heartbeat: SilenceWatch | undefined;
   private next: Promise<WorkerLink> | undefined;
+  private planeWanted = false;
   private readonly unlisten: Array<() => void> = [];
 
   private constructor(
@@ -80,21 +81,29 @@ export class WorkerLink {
     return this.calls.closed;
   }
 
-  // `dataPlane` "worker" starts this tab's channel worker with its first Peer, beside the hub's own
-  // start, so that it runs before the first channel is due; inline, the hub is on this page anyway.
+  // `dataPlane` "worker": this tab gets a channel worker (inline, the hub is on this page anyway).
   addMember(id: MemberId, hooks: MemberHooks, dataPlane: DataPlane = "worker"): void {
     this.members.set(id, hooks);
     if (dataPlane === "page") this.rtc.keepOnPage = true;
-    else if (!this.rtc.plane && this.mode !== "inline" && typeof Worker !== "undefined") this.startPlane();
+    else if (!this.rtc.plane) this.planeWanted = this.mode !== "inline" && typeof Worker !== "undefined";
   }
 
+  // Once a Peer is open (or a channel is due first): off the cold `open` path, where a thread
+  // starting beside the hub's slowed it, and well before the remote's first message.
   private startPlane(): void {
+    this.planeWanted = false;
     const rtc = this.rtc;
-    rtc.plane = new ChannelPlane(this.place.url, {
-      toHub: (port) => this.port.post({ t: "channel-plane", port }, [port]),
-      closed: (ref) => rtc.close(ref),
+    const hooks = {
+      toHub: (port: MessagePort) => this.port.post({ t: "channel-plane", port }, [port]),
+      closed: (ref: ConnRef) => rtc.close(ref),
+      lost: (ref: ConnRef) => this.port.post({ t: "rtc-failed", ref, message: "the channel worker did not start" }),
       warn: rtc.warn,
-    });
+    };
+    try {
+      rtc.plane = new ChannelPlane(this.place.url, hooks);
+    } catch (error) {
+      rtc.warn("no channel worker (data channels stay on the page):", error); // a CSP without worker-src, say
+    }
   }
 
   removeMember(id: MemberId): void {
@@ -116,8 +125,13 @@ export class WorkerLink {
       this.port.post({ t: "pong" });
       return;
     }
-    if (isRtcCommand(frame)) this.rtc.handle(frame);
-    else this.members.get(frame.member)?.frame(frame);
+    if (isRtcCommand(frame)) {
+      if (this.planeWanted) this.startPlane();
+      this.rtc.handle(frame);
+    } else {
+      this.members.get(frame.member)?.frame(frame);
+      if (this.planeWanted && frame.t === "peer-open") this.startPlane();
+    }
   }
 
   /** A value given to `send` that structured clone refuses (a function, say): an error on its connection. */

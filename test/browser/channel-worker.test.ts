@@ -71,6 +71,23 @@ test("an engine that refuses to transfer a channel: the page keeps it, loses not
   await close();
 });
 
+test("an app that does not serve channel-worker.js: one warning, and the channels stay on the page, losing nothing", async () => {
+  const logs: string[] = [];
+  const [meId, pjId] = [fresh("me"), fresh("pj")];
+  const [user, remote] = [await env.user(), await env.user()];
+  const me = await env.tab(user, "sharedpeer", "?probe&noChannelWorker");
+  me.on("console", (message) => logs.push(message.text()));
+  expect(await env.openPeer(me, "me", meId, { debug: 2 })).toBe(`open:${meId}`);
+  const pj = await env.tab(remote, "peerjs");
+  expect(await env.openPeer(pj, "pj", pjId)).toBe(`open:${pjId}`);
+  // The worker starts when the Peer opens; its script's 404 comes back before anyone dials.
+  await expect.poll(() => logs.filter((l) => l.includes("the channel worker did not start")), { timeout: 10_000 }).toHaveLength(1);
+  const key = await burstOnOpen(me, pj, meId, pjId);
+  expect(await me.evaluate(() => probe.messages)).toBe(1000);
+  expect(await me.evaluate((k) => H.hasDataChannel(k), key)).toBe(true);
+  await Promise.all([user.close(), remote.close()]);
+});
+
 test('dataPlane: "page" keeps the channel on the page, where dataConnection.dataChannel is', async () => {
   const { me, meId, pj, pjId, close } = await sharedpeerAndPeerjs("?probe", { dataPlane: "page" });
   const key = await burstOnOpen(me, pj, meId, pjId);
