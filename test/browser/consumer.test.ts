@@ -1,7 +1,7 @@
 /**
  * sharedpeer as an app gets it: `npm pack`, installed from the tarball into a fresh Vite app, in
- * Vite dev (dependency pre-bundling) and in a production build. The worker must be found and shared
- * with no configuration in the app. The app's test side uses `sharedpeer/testing` from the tarball,
+ * Vite dev (dependency pre-bundling) and in a production build. The worker must be found and shared,
+ * and the channel worker found, with no configuration in the app. The app's test side uses `sharedpeer/testing` from the tarball,
  * and its TypeScript checks the published types.
  */
 import { execFileSync } from "node:child_process";
@@ -100,7 +100,11 @@ peer.on("connection", (conn) => conn.on("data", (d) => window.events.push("data:
 window.runDropIn = () => import("./drop-in-app.ts").then((m) => m.runDropIn(Number(q.get("port"))));
 window.send = (to, text) => {
   const conn = peer.connect(to, { reliable: true });
-  conn.on("open", () => conn.send(text));
+  conn.on("open", () => {
+    conn.send(text);
+    // null once the channel is in the channel worker, which the app's bundler must have shipped too
+    window.events.push("channel on the page: " + (conn.dataChannel !== null));
+  });
 };
 `;
 
@@ -179,6 +183,7 @@ async function checkApp(origin: string): Promise<void> {
       (to) => (window as unknown as { send: (to: string, text: string) => void }).send(to, "hi from the other user"),
       id,
     );
+    expect((await events(other, 2))[1]).toBe("channel on the page: false");
     expect((await events(tab1, 2))[1]).toBe("data:hi from the other user");
     expect((await events(tab2, 2))[1]).toBe("data:hi from the other user");
     expect(await other.evaluate(() => (window as unknown as { runDropIn: () => Promise<string[]> }).runDropIn())).toEqual(DROP_IN_SEES);
@@ -197,6 +202,7 @@ test("the tarball holds only the build, its types, README, LICENSE and package.j
   for (const needed of [
     "package/dist/index.js",
     "package/dist/worker.js",
+    "package/dist/channel-worker.js",
     "package/dist/types/src/index.d.ts",
     "package/dist/testing/index.js",
   ]) {
