@@ -41,6 +41,18 @@ export const DEFAULT_RECEIVE_LIMITS: ReceiveLimits = {
 };
 
 /**
+ * Where the RTCDataChannels a tab hosts live: `worker` (default) in the tab's channel worker, so
+ * that their bytes never touch the main thread; `page` on the main thread, where
+ * `DataConnection.dataChannel` returns them (with `worker` it is null, as in the tabs that do not
+ * host the connection). One Peer of a tab asking for `page` keeps the channels that tab makes from
+ * then on on the page.
+ *
+ * @example
+ * new Peer("alice", { dataPlane: "page" }); // conn.dataChannel is the RTCDataChannel in the host tab
+ */
+export type DataPlane = "worker" | "page";
+
+/**
  * 0 nothing, 1 errors, 2 warnings, 3 everything (peerjs LogLevel).
  *
  * @example

@@ -152,8 +152,14 @@ export interface VisibilityFrame {
 /** @internal `pong` answers a ping; `bye`: the page is going (`pagehide`), sooner than the heartbeat could tell. */
 export type LivenessFrame = { readonly t: "pong" } | { readonly t: "bye" };
 
+/** @internal The hub's end of this tab's channel plane (contract/plane-frames.ts), transferred. */
+export interface ChannelPlaneFrame {
+  readonly t: "channel-plane";
+  readonly port: MessagePort;
+}
+
 /** @internal Everything a tab posts on its port. */
-export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame;
+export type ToWorker = RtcReport | ConnectionRequest | VisibilityFrame | LivenessFrame | ChannelPlaneFrame;
 
 /** @internal Frames travel in batches: one postMessage per batch, buffers transferred. */
 export type Batch<F> = readonly F[];

@@ -76,7 +76,11 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
     return this.ref === undefined ? null : (this.link?.rtc.peerConnection(this.ref) ?? null);
   }
 
-  /** The RTCDataChannel (a call's companion channel for media), in the host tab; null in the others. */
+  /**
+   * The RTCDataChannel (a call's companion channel for media), in the host tab when the channel is on
+   * its page (`dataPlane: "page"`, or where the browser cannot move it to the channel worker); null
+   * in the other tabs and while it lives in the channel worker (the default).
+   */
   get dataChannel(): RTCDataChannel | null {
     return this.ref === undefined ? null : (this.link?.rtc.dataChannel(this.ref) ?? null);
   }

@@ -28,6 +28,7 @@ export type {
   PeerOptions,
   ConnectOptions,
   WorkerModeOption,
+  DataPlane,
   PeerJSOption,
   PeerConnectOption,
   AnswerOption,

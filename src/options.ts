@@ -13,13 +13,14 @@ import { toLogLevel, type LogFunction } from "./logger.js";
 import type { SerializerMapping } from "./serializers.js";
 import type { CallOptions } from "./media-connection.js";
 import type { WorkerModeOption } from "../contract/worker-api.js";
+import type { DataPlane } from "../contract/options.js";
 
 // Declared in contract/ so that the worker link needs nothing from this file (no import cycle).
-export type { WorkerModeOption };
+export type { WorkerModeOption, DataPlane };
 
 /**
  * Options of `new Peer(...)`: those of peerjs 1.5.5 with its defaults, plus `worker`,
- * `workerUrl` and `share`.
+ * `workerUrl`, `share` and `dataPlane`.
  *
  * @example
  * new Peer("alice", { host: "127.0.0.1", port: 9000, path: "/", config: { iceServers: [] } });
@@ -49,8 +50,10 @@ export interface PeerOptions {
   logFunction?: LogFunction;
   /** Where the hub runs (default `"auto"`). */
   worker?: WorkerModeOption;
-  /** Where the worker script is (default: `worker.js` beside this module). Same origin. */
+  /** Where the worker script is (default: `worker.js` beside this module; `channel-worker.js` is expected beside it). Same origin. */
   workerUrl?: string | URL;
+  /** Where the channels this tab hosts live (default `"worker"`): `"page"` keeps `dataConnection.dataChannel`. */
+  dataPlane?: DataPlane;
   /** Tabs asking for the same id, server and key share one peer (default true). */
   share?: boolean;
   /** Bounds on what a remote can make this peer hold (defaults: 256 MiB, 256 MiB, 30 s). */

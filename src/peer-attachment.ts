@@ -1,5 +1,5 @@
 import { randomToken, type MemberId } from "../contract/ids.js";
-import type { PeerSettings } from "../contract/options.js";
+import type { DataPlane, PeerSettings } from "../contract/options.js";
 import type { WorkerMode } from "../contract/worker-api.js";
 import { sharedToken } from "./options.js";
 import { PeerError, toPeerError } from "./peer-error.js";
@@ -25,6 +25,7 @@ export interface AttachRequest {
   readonly id: string | null;
   readonly settings: PeerSettings;
   readonly ownToken: boolean;
+  readonly dataPlane: DataPlane;
 }
 
 export function connectionLost(cause: PeerError): PeerError {
@@ -69,7 +70,8 @@ export class PeerAttachment {
       this.mode = link.mode;
       if (this.hooks.destroyed()) return undefined;
       const at = link;
-      link.addMember(this.member, { frame: (frame) => this.hooks.frame(at, frame), lost: (error) => this.linkLost(at, error) });
+      const hooks = { frame: (frame: MemberFrame) => this.hooks.frame(at, frame), lost: (error: PeerError) => this.linkLost(at, error) };
+      link.addMember(this.member, hooks, this.request.dataPlane);
       const id = this.request.id ?? this.hooks.lastId();
       await link.api.attach(link.tabId, this.member, id, attachSettings(this.request, link.mode));
       return link;

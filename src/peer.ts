@@ -60,7 +60,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     const settings = resolveSettings(options, typeof location === "undefined" ? undefined : location);
     this.logger = new Logger(settings.debug, options.logFunction);
     const wanted = options.worker ?? "auto";
-    const request = { id, settings, ownToken: options.token !== undefined };
+    const request = {
+      id,
+      settings,
+      ownToken: options.token !== undefined,
+      dataPlane: options.dataPlane === "page" ? ("page" as const) : ("worker" as const),
+    };
     this.at = new PeerAttachment(
       this.hooks,
       request,

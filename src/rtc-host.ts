@@ -2,19 +2,18 @@ import type { ConnRef } from "../contract/ids.js";
 import type { RtcCommand, ToWorker } from "../contract/tab-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import { errorText } from "../contract/error-text.js";
-import { utf8Size } from "../contract/utf8.js";
+import { ChannelPump } from "./channel-pump.js";
+import type { ChannelPlane } from "./channel-plane.js";
 
 type Post = (frame: ToWorker, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
 interface Hosted {
   readonly pc: RTCPeerConnection;
-  channel: RTCDataChannel | undefined;
+  /** Its channel's pump when the channel stays on this page; `moved`: it went to the channel worker. */
+  pump: ChannelPump | undefined;
+  moved: boolean;
   /** Negotiation steps run one after another: a candidate never overtakes its description. */
   steps: Promise<void>;
-  accepted: number;
-  /** Binary messages received since the last report to the worker. */
-  inbox: ArrayBuffer[];
-  inboxBytes: number;
 }
 
 export type SdpTransform = (sdp: string) => string;
@@ -29,7 +28,7 @@ export interface LocalMedia {
 let adapterLoaded: Promise<unknown> | undefined;
 
 /**
- * webrtc-adapter patches globals, so it loads with the first Peer of a tab, not with the import.
+ * webrtc-adapter patches globals, so it loads once a Peer of the tab is open (or with its first RTCPeerConnection), not with the import.
  * Resolves with the load error, if any: without the adapter the browser's own WebRTC is used.
  */
 function loadAdapter(): Promise<unknown> {
@@ -48,9 +47,10 @@ function loadAdapter(): Promise<unknown> {
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
   private readonly media = new Map<string, LocalMedia>();
-  /** Connections with received messages to report, and the timer that reports them. */
-  private readonly reportSoon = new Set<ConnRef>();
-  private reportTimer: ReturnType<typeof setTimeout> | undefined;
+  // Where channels go when it takes them (issue 13); none: every channel stays on this page.
+  plane: ChannelPlane | undefined;
+  // A Peer of this tab asked for `dataPlane: "page"`.
+  keepOnPage = false;
   // Loaded once a Peer is open (preload) or with the first RTCPeerConnection: not on the way to `open`.
   private adapter: Promise<unknown> | undefined;
   private adapterReported = false;
@@ -58,7 +58,7 @@ export class RtcHost {
   constructor(
     private readonly post: Post,
     /** A warning for the loggers of this tab's Peers. */
-    private readonly warn: (...args: unknown[]) => void,
+    readonly warn: (...args: unknown[]) => void,
   ) {}
 
   get size(): number {
@@ -79,7 +79,7 @@ export class RtcHost {
   }
 
   dataChannel(ref: ConnRef): RTCDataChannel | null {
-    return this.hosted.get(ref)?.channel ?? null;
+    return this.hosted.get(ref)?.pump?.channel ?? null;
   }
 
   handle(command: RtcCommand): void {
@@ -97,9 +97,9 @@ export class RtcHost {
           await h.pc.addIceCandidate(command.candidate);
         });
       case "rtc-send":
-        return this.send(command.ref, command.bytes, command.sizes, command.lowWater);
+        return this.hosted.get(command.ref)?.pump?.send(command.bytes, command.sizes, command.lowWater);
       case "rtc-send-text":
-        return this.sendText(command.ref, command.text, command.lowWater);
+        return this.hosted.get(command.ref)?.pump?.sendText(command.text, command.lowWater);
       case "rtc-close":
         return this.close(command.ref);
       default:
@@ -150,14 +150,8 @@ export class RtcHost {
 
   private open(ref: ConnRef, config: RTCConfiguration): Hosted {
     const pc = new RTCPeerConnection(config);
-    const hosted: Hosted = {
-      pc,
-      channel: undefined,
-      steps: (this.adapter ??= loadAdapter()).then((failure) => this.adapterMissing(failure)),
-      accepted: 0,
-      inbox: [],
-      inboxBytes: 0,
-    };
+    const steps = (this.adapter ??= loadAdapter()).then((failure) => this.adapterMissing(failure));
+    const hosted: Hosted = { pc, pump: undefined, moved: false, steps };
     this.hosted.set(ref, hosted);
     pc.onicecandidate = (event) => {
       if (event.candidate?.candidate) this.post({ t: "rtc-local-candidate", ref, candidate: event.candidate.toJSON() });
@@ -182,53 +176,10 @@ export class RtcHost {
     });
   }
 
+  // In the task that made `channel`: the only one in which it can be transferred, or get listeners without a loss.
   private attachChannel(ref: ConnRef, hosted: Hosted, channel: RTCDataChannel): void {
-    hosted.channel = channel;
-    channel.binaryType = "arraybuffer";
-    channel.onopen = () => this.post({ t: "rtc-channel-open", ref });
-    channel.onclose = () => {
-      this.report(ref, hosted);
-      this.post({ t: "rtc-channel-closed", ref });
-    };
-    channel.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
-      const data = event.data;
-      if (typeof data === "string") {
-        this.report(ref, hosted);
-        this.post({ t: "rtc-received-text", ref, text: data }, undefined, "later");
-        return;
-      }
-      // A burst of channel messages (each its own task) crosses to the worker as one buffer.
-      hosted.inbox.push(data);
-      hosted.inboxBytes += data.byteLength;
-      this.reportSoon.add(ref);
-      this.reportTimer ??= setTimeout(() => this.reportAll(), 0);
-    };
-    channel.onbufferedamountlow = () => this.reportDrained(ref, hosted);
-  }
-
-  private reportAll(): void {
-    this.reportTimer = undefined;
-    for (const ref of this.reportSoon) {
-      const hosted = this.hosted.get(ref);
-      if (hosted) this.report(ref, hosted);
-    }
-    this.reportSoon.clear();
-  }
-
-  /** Sends what `hosted` received so far to the worker, copied into one transferred buffer. */
-  private report(ref: ConnRef, hosted: Hosted): void {
-    if (hosted.inbox.length === 0) return;
-    const bytes = new Uint8Array(hosted.inboxBytes);
-    const sizes: number[] = [];
-    let at = 0;
-    for (const buffer of hosted.inbox) {
-      bytes.set(new Uint8Array(buffer), at);
-      at += buffer.byteLength;
-      sizes.push(buffer.byteLength);
-    }
-    hosted.inbox = [];
-    hosted.inboxBytes = 0;
-    this.post({ t: "rtc-received", ref, bytes: bytes.buffer, sizes }, [bytes.buffer]);
+    if (!this.keepOnPage && this.plane?.adopt(ref, channel)) hosted.moved = true;
+    else hosted.pump = new ChannelPump(ref, channel, this.post, this.warn);
   }
 
   private step(ref: ConnRef, action: (hosted: Hosted) => Promise<void>): void {
@@ -242,53 +193,12 @@ export class RtcHost {
       });
   }
 
-  private send(ref: ConnRef, bytes: ArrayBuffer, sizes: readonly number[], lowWater: number): void {
-    const hosted = this.hosted.get(ref);
-    const channel = hosted?.channel;
-    if (!hosted || !channel || channel.readyState !== "open") return;
-    channel.bufferedAmountLowThreshold = lowWater;
-    let offset = 0;
-    try {
-      for (const size of sizes) {
-        channel.send(new Uint8Array(bytes, offset, size));
-        offset += size;
-      }
-    } catch (error) {
-      this.post({ t: "rtc-failed", ref, message: `send failed: ${errorText(error, true)}` });
-      return;
-    }
-    hosted.accepted += offset;
-    this.reportDrained(ref, hosted);
-  }
-
-  private sendText(ref: ConnRef, text: string, lowWater: number): void {
-    const hosted = this.hosted.get(ref);
-    const channel = hosted?.channel;
-    if (!hosted || !channel || channel.readyState !== "open") return;
-    channel.bufferedAmountLowThreshold = lowWater;
-    try {
-      channel.send(text);
-    } catch (error) {
-      this.post({ t: "rtc-failed", ref, message: `send failed: ${errorText(error, true)}` });
-      return;
-    }
-    hosted.accepted += utf8Size(text);
-    this.reportDrained(ref, hosted);
-  }
-
-  private reportDrained(ref: ConnRef, hosted: Hosted): void {
-    this.post({ t: "rtc-drained", ref, accepted: hosted.accepted, buffered: hosted.channel?.bufferedAmount ?? 0 });
-  }
-
-  private close(ref: ConnRef): void {
+  close(ref: ConnRef): void {
     const hosted = this.hosted.get(ref);
     if (!hosted) return;
     this.hosted.delete(ref);
-    const channel = hosted.channel;
-    if (channel) {
-      channel.onopen = channel.onclose = channel.onmessage = channel.onbufferedamountlow = null;
-      channel.close();
-    }
+    hosted.pump?.close();
+    if (hosted.moved) this.plane?.forget(ref);
     hosted.pc.onicecandidate = hosted.pc.oniceconnectionstatechange = hosted.pc.ondatachannel = null;
     hosted.pc.close();
   }

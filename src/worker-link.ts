@@ -1,6 +1,6 @@
 import { transfer, wrap, type Remote } from "comlink";
 import { BatchedPort } from "../contract/batched-port.js";
-import { newTabId, type MemberId, type TabId } from "../contract/ids.js";
+import { newTabId, type ConnRef, type MemberId, type TabId } from "../contract/ids.js";
 import { holdLock, SilenceWatch, watchLock, WORKER_CHECK_MS, WORKER_SILENCE_MS } from "../contract/liveness.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
 import type { Hello, WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
@@ -12,6 +12,8 @@ import { firstAnswer, type Attempt } from "./first-answer.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
 import { workerName, WorkerGenerations } from "./worker-generation.js";
+import { ChannelPlane } from "./channel-plane.js";
+import type { DataPlane } from "../contract/options.js";
 
 /** @internal Frames for one Peer object. */
 export type MemberFrame = PeerEvent | ConnectionEvent | LogFrame;
@@ -54,6 +56,7 @@ export class WorkerLink {
   private readonly port: BatchedPort<ToWorker, ToTab>;
   private heartbeat: SilenceWatch | undefined;
   private next: Promise<WorkerLink> | undefined;
+  private planeWanted = false;
   private readonly unlisten: Array<() => void> = [];
 
   private constructor(
@@ -90,8 +93,29 @@ export class WorkerLink {
     return this.calls.closed;
   }
 
-  addMember(id: MemberId, hooks: MemberHooks): void {
+  // `dataPlane` "worker": this tab gets a channel worker (inline, the hub is on this page anyway).
+  addMember(id: MemberId, hooks: MemberHooks, dataPlane: DataPlane = "worker"): void {
     this.members.set(id, hooks);
+    if (dataPlane === "page") this.rtc.keepOnPage = true;
+    else if (!this.rtc.plane) this.planeWanted = this.mode !== "inline" && typeof Worker !== "undefined";
+  }
+
+  // Once a Peer is open (or a channel is due first): off the cold `open` path, where a thread
+  // starting beside the hub's slowed it, and well before the remote's first message.
+  private startPlane(): void {
+    this.planeWanted = false;
+    const rtc = this.rtc;
+    const hooks = {
+      toHub: (port: MessagePort) => this.port.post({ t: "channel-plane", port }, [port]),
+      closed: (ref: ConnRef) => rtc.close(ref),
+      lost: (ref: ConnRef) => this.port.post({ t: "rtc-failed", ref, message: "the channel worker did not start" }),
+      warn: rtc.warn,
+    };
+    try {
+      rtc.plane = new ChannelPlane(this.place.url, hooks);
+    } catch (error) {
+      rtc.warn("no channel worker (data channels stay on the page):", error); // a CSP without worker-src, say
+    }
   }
 
   removeMember(id: MemberId): void {
@@ -113,8 +137,13 @@ export class WorkerLink {
       this.port.post({ t: "pong" });
       return;
     }
-    if (isRtcCommand(frame)) this.rtc.handle(frame);
-    else this.members.get(frame.member)?.frame(frame);
+    if (isRtcCommand(frame)) {
+      if (this.planeWanted) this.startPlane();
+      this.rtc.handle(frame);
+    } else {
+      this.members.get(frame.member)?.frame(frame);
+      if (this.planeWanted && frame.t === "peer-open") this.startPlane();
+    }
   }
 
   /** A value given to `send` that structured clone refuses (a function, say): an error on its connection. */
@@ -167,6 +196,7 @@ export class WorkerLink {
     this.heartbeat?.stop();
     for (const undo of this.unlisten.splice(0)) undo();
     this.rtc.closeAll();
+    this.rtc.plane?.stop();
     this.port.close();
     closeEndpoint(this.endpoint);
     if (this.mode === "shared") this.place.generations.advance(this.generation);

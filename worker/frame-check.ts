@@ -5,6 +5,7 @@
  */
 import { isRecord, isRef } from "../contract/guards.js";
 import type { ToWorker } from "../contract/tab-frames.js";
+import { isPlaneReport, type PlaneReport } from "../contract/plane-frames.js";
 
 type Tag = ToWorker["t"];
 type FrameOf<K extends Tag> = Extract<ToWorker, { t: K }>;
@@ -43,6 +44,7 @@ const SPECS: { readonly [K in Tag]: Spec<FrameOf<K>> } = {
   "rtc-received-text": { ...withRef, text: isString },
   "rtc-drained": { ...withRef, accepted: isCount, buffered: isCount },
   "rtc-failed": { ...withRef, message: isString },
+  "channel-plane": { port: (v) => v instanceof MessagePort },
 };
 
 function isTag(tag: string): tag is Tag {
@@ -53,8 +55,11 @@ function conforms<K extends Tag>(frame: Fields, spec: Spec<FrameOf<K>>): frame i
   return Object.entries<(value: unknown, frame: Fields) => boolean>(spec).every(([field, ok]) => ok(frame[field], frame));
 }
 
+/** A checked frame, or why it is not one. */
+export type Checked<F> = { readonly frame: F } | { readonly problem: string };
+
 /** The frame as a ToWorker frame, or why it is not one. */
-export function readFrame(frame: unknown): { readonly frame: ToWorker } | { readonly problem: string } {
+export function readFrame(frame: unknown): Checked<ToWorker> {
   if (!isRecord(frame)) return { problem: "not an object" };
   const tag = frame["t"];
   if (typeof tag !== "string") return { problem: "no tag" };
@@ -66,4 +71,11 @@ export function readFrame(frame: unknown): { readonly frame: ToWorker } | { read
 export function checkFrame(frame: unknown): string | undefined {
   const read = readFrame(frame);
   return "problem" in read ? read.problem : undefined;
+}
+
+/** A frame from a channel plane: a ToWorker frame of the kinds a channel worker sends, or why not. */
+export function readPlaneFrame(frame: unknown): Checked<PlaneReport> {
+  const read = readFrame(frame);
+  if ("problem" in read) return read;
+  return isPlaneReport(read.frame) ? { frame: read.frame } : { problem: `${read.frame.t} is not a plane frame` };
 }

@@ -11,7 +11,7 @@ import { Member } from "./member.js";
 import type { PeerLink } from "./link-factory.js";
 import { SharedPeer, type PeerRegistry } from "./shared-peer.js";
 import { TabRecord } from "./tab.js";
-import { readFrame } from "./frame-check.js";
+import { readFrame, readPlaneFrame, type Checked } from "./frame-check.js";
 import { assertCall, assertConnect, assertRef, assertSettings, assertTab } from "./call-check.js";
 import type { Platform } from "./platform.js";
 import { NO_WATCH } from "./liveness.js";
@@ -165,17 +165,31 @@ export class Hub implements PeerRegistry {
     tab.watch.stop();
     for (const peer of [...this.peers]) peer.hostGone(tab);
     for (const member of [...this.members.values()]) if (member.tab === tab) this.detach(member.id);
-    tab.port.close();
+    tab.close();
     if (tab.control) this.closeControl(tab.control);
   }
 
   private onTabFrames(tab: TabRecord, frames: Batch<ToWorker>): void {
     tab.watch.heard();
+    this.readFrames(tab, frames, readFrame, (frame) => this.onTabFrame(tab, frame));
+  }
+
+  /** A batch from the tab's channel worker: reports about the channels of links this tab hosts. */
+  private onPlaneFrames(tab: TabRecord, frames: unknown): void {
+    this.readFrames(tab, frames, readPlaneFrame, (frame) => {
+      const conn = this.connections.get(frame.ref);
+      if (!conn || conn.host !== tab) return;
+      if (frame.t === "rtc-channel-open") tab.movedToPlane(frame.ref);
+      conn.handleReport(frame);
+    });
+  }
+
+  private readFrames<F>(tab: TabRecord, frames: unknown, read: (raw: unknown) => Checked<F>, handle: (frame: F) => void): void {
     if (!Array.isArray(frames)) return;
     for (const raw of frames) {
-      const checked = readFrame(raw);
+      const checked = read(raw);
       if ("frame" in checked) {
-        this.onTabFrame(tab, checked.frame);
+        handle(checked.frame);
         continue;
       }
       // Said through the loggers of that tab's Peers, which honour their `debug` level.
@@ -191,6 +205,8 @@ export class Hub implements PeerRegistry {
         return;
       case "pong":
         return; // heard: that is all a pong says
+      case "channel-plane":
+        return tab.setPlane(frame.port, (t, frames) => this.onPlaneFrames(t, frames));
       case "bye":
         return this.tabGone(tab.id);
       case "send":

@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL("../..", import.meta.url)),
-    include: ["test/bench/bench.test.ts"],
+    include: ["test/bench/codec-speed.test.ts", "test/bench/bench.test.ts"],
     environment: "node",
     fileParallelism: false,
     testTimeout: 600_000,

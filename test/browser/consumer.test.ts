@@ -1,7 +1,7 @@
 /**
  * sharedpeer as an app gets it: `npm pack`, installed from the tarball into a fresh Vite app, in
- * Vite dev (dependency pre-bundling) and in a production build. The worker must be found and shared
- * with no configuration in the app. The app's test side uses `sharedpeer/testing` from the tarball,
+ * Vite dev (dependency pre-bundling) and in a production build. The worker must be found and shared,
+ * and the channel worker found, with no configuration in the app. The app's test side uses `sharedpeer/testing` from the tarball,
  * and its TypeScript checks the published types.
  */
 import { execFileSync } from "node:child_process";
@@ -100,7 +100,11 @@ peer.on("connection", (conn) => conn.on("data", (d) => window.events.push("data:
 window.runDropIn = () => import("./drop-in-app.ts").then((m) => m.runDropIn(Number(q.get("port"))));
 window.send = (to, text) => {
   const conn = peer.connect(to, { reliable: true });
-  conn.on("open", () => conn.send(text));
+  conn.on("open", () => {
+    conn.send(text);
+    // null once the channel is in the channel worker, which the app's bundler must have shipped too
+    window.events.push("channel on the page: " + (conn.dataChannel !== null));
+  });
 };
 `;
 
@@ -155,8 +159,20 @@ afterAll(async () => {
 });
 
 async function events(page: Page, count: number): Promise<string[]> {
-  await page.waitForFunction((n) => (window as unknown as { events: string[] }).events.length >= n, count, { timeout: 15_000 });
+  const seen = page.waitForFunction((n) => (window as unknown as { events: string[] }).events.length >= n, count, { timeout: 15_000 });
+  await step(`${count} events on ${page.url()}`, seen, 20_000);
   return page.evaluate(() => (window as unknown as { events: string[] }).events);
+}
+
+/** `work`, or a failure that names the step: each step is bounded well inside the test's timeout. */
+async function step<T>(what: string, work: Promise<T>, ms = 15_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Two tabs of one user take the same id (shared), a second user sends to it. */
@@ -166,22 +182,24 @@ async function checkApp(origin: string): Promise<void> {
   try {
     const url = (peerId: string) => `${origin}/?id=${peerId}&port=${server.port}`;
     const tab1 = await users[0]!.newPage();
-    await tab1.goto(url(id));
+    await step("tab 1 loads", tab1.goto(url(id)));
     expect(await events(tab1, 1)).toEqual([`open:${id}:shared`]);
     const tab2 = await users[0]!.newPage();
-    await tab2.goto(url(id));
+    await step("tab 2 loads", tab2.goto(url(id)));
     expect(await events(tab2, 1)).toEqual([`open:${id}:shared`]);
     expect(server.clients().filter((c) => c === id)).toHaveLength(1);
     const other = await users[1]!.newPage();
-    await other.goto(url(`${id}-other`));
+    await step("the other user's tab loads", other.goto(url(`${id}-other`)));
     await events(other, 1);
     await other.evaluate(
       (to) => (window as unknown as { send: (to: string, text: string) => void }).send(to, "hi from the other user"),
       id,
     );
+    expect((await events(other, 2))[1]).toBe("channel on the page: false");
     expect((await events(tab1, 2))[1]).toBe("data:hi from the other user");
     expect((await events(tab2, 2))[1]).toBe("data:hi from the other user");
-    expect(await other.evaluate(() => (window as unknown as { runDropIn: () => Promise<string[]> }).runDropIn())).toEqual(DROP_IN_SEES);
+    const dropIn = other.evaluate(() => (window as unknown as { runDropIn: () => Promise<string[]> }).runDropIn());
+    expect(await step("the drop-in app runs", dropIn)).toEqual(DROP_IN_SEES);
   } finally {
     await Promise.all(users.map((u) => u.close()));
   }
@@ -197,6 +215,7 @@ test("the tarball holds only the build, its types, README, LICENSE and package.j
   for (const needed of [
     "package/dist/index.js",
     "package/dist/worker.js",
+    "package/dist/channel-worker.js",
     "package/dist/types/src/index.d.ts",
     "package/dist/testing/index.js",
   ]) {

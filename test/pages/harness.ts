@@ -238,6 +238,19 @@ export function createHarness(Peer: PeerCtor) {
       if (!c) throw new Error(`no connection ${key}`);
       for (let i = 0; i < count; i++) c.send({ tag, i });
     },
+    /** As `connect`, and sends `count` messages {tag, i} in the task in which the connection opens. */
+    connectAndBurst(name: string, remote: string, tag: string, count: number, ...args: unknown[]): string {
+      const peer = peers.get(name);
+      if (!peer) throw new Error(`no peer ${name}`);
+      const conn = peer.connect(remote, ...args);
+      conn.on("open", () => {
+        for (let i = 0; i < count; i++) conn.send({ tag, i });
+      });
+      return watchConnection(name, conn, true);
+    },
+    /** sharedpeer only: whether `dataConnection.dataChannel` is an RTCDataChannel in this tab. */
+    hasDataChannel: (key: string) =>
+      (conns.get(key) as unknown as { dataChannel?: unknown } | undefined)?.dataChannel instanceof RTCDataChannel,
     /** Received {tag, i} messages as "tag:i" strings, in arrival order. */
     numbered: (key: string) =>
       (connLog.get(key)?.data ?? []).map((d) => {

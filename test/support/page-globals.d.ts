@@ -13,6 +13,8 @@ declare global {
   const SP: typeof import("../../src/index.js");
   /** The peerjs page only: peerjs's module build. */
   const PJ: { PeerError: new (type: string, err: Error | string) => Error };
+  /** The sharedpeer page with `?probe`: what its own RTCDataChannel objects did. */
+  const probe: { messages: number; sends: number; channels: number };
   const V: typeof Values;
   const D: typeof DataSets;
 }

@@ -1,3 +1,4 @@
+import { MessageChannel } from "node:worker_threads";
 import { describe, expect, test } from "vitest";
 import type { ToWorker } from "../../contract/tab-frames.js";
 import { checkFrame } from "../../worker/frame-check.js";
@@ -21,6 +22,7 @@ const valid: ToWorker[] = [
   { t: "rtc-received-text", ref, text: "hi" },
   { t: "rtc-drained", ref, accepted: 100, buffered: 20 },
   { t: "rtc-failed", ref, message: "ICE failed" },
+  { t: "channel-plane", port: new MessageChannel().port1 },
 ] as ToWorker[];
 
 describe("frames from a tab", () => {
@@ -59,6 +61,7 @@ describe("frames from a tab", () => {
     ["drained with NaN", { t: "rtc-drained", ref, accepted: Number.NaN, buffered: 0 }, "malformed rtc-drained frame"],
     ["drained with text", { t: "rtc-drained", ref, accepted: "100", buffered: 0 }, "malformed rtc-drained frame"],
     ["failed without message", { t: "rtc-failed", ref }, "malformed rtc-failed frame"],
+    ["a channel plane without a port", { t: "channel-plane", port: {} }, "malformed channel-plane frame"],
   ])("%s is dropped: %s", (_, frame, reason) => {
     expect(checkFrame(frame)).toBe(reason);
   });
