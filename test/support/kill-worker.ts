@@ -39,17 +39,20 @@ export interface Killed {
  */
 export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths = 1): Promise<void> {
   if (env.engine !== "firefox") return;
-  known.clear();
-  for (const pid of workerProcesses()) known.add(pid);
+  homes.length = 0;
   const first = await env.tab(user);
-  await first.evaluate(
-    ([url, name]) => {
-      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
-    },
-    [STUCK_WORKER_URL, workerName(0)] as const,
-  );
+  const startHome = () =>
+    first.evaluate(
+      ([url, name]) => {
+        (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
+      },
+      [STUCK_WORKER_URL, workerName(0)] as const,
+    );
+  homes.push(await newWorkerProcess(startHome, "the first worker home"));
   for (let i = 1; i < deaths; i++) {
     const next = await env.tab(user);
+    // Its worker starts only later: a dedicated worker now tells which process it is.
+    homes.push(await newWorkerProcess(() => startMarker(next), `worker home ${i + 1}`));
     await next.evaluate(
       async ([url, name]) => {
         const deadline = Date.now() + 5000;
@@ -133,13 +136,7 @@ export async function crashTab(env: BrowserEnv, tab: Page): Promise<Killed> {
       return { askedAt };
     }
     case "firefox": {
-      const before = new Set(workerProcesses());
-      await tab.evaluate(() => {
-        const idle = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
-        (window as unknown as { marker?: Worker }).marker = new Worker(idle);
-      });
-      const pid = await oneNewProcess((pid) => !before.has(pid), "the crashing tab");
-      known.add(pid);
+      const pid = await newWorkerProcess(() => startMarker(tab), "the crashing tab");
       const askedAt = Date.now();
       process.kill(pid, "SIGKILL");
       return { askedAt };
@@ -149,8 +146,22 @@ export async function crashTab(env: BrowserEnv, tab: Page): Promise<Killed> {
   }
 }
 
-/** The one worker-running process of ours that passes `isNew`, waited for up to 5 s. */
-async function oneNewProcess(isNew: (pid: number) => boolean, what: string): Promise<number> {
+/** A dedicated worker in `tab` that does nothing: it marks the tab's process. */
+function startMarker(tab: Page): Promise<void> {
+  return tab.evaluate(() => {
+    const idle = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
+    (window as unknown as { marker?: Worker }).marker = new Worker(idle);
+  });
+}
+
+/**
+ * The one process of ours that starts running a worker thread when `start` runs, waited for up to
+ * 5 s. Tabs under test run workers too (the channel worker), so a process is known by this moment.
+ */
+async function newWorkerProcess(start: () => Promise<void>, what: string): Promise<number> {
+  const before = new Set(workerProcesses());
+  await start();
+  const isNew = (pid: number) => !before.has(pid);
   const deadline = Date.now() + 5000;
   let fresh = workerProcesses().filter(isNew);
   while (fresh.length === 0 && Date.now() < deadline) {
@@ -178,13 +189,13 @@ async function launchKillableFirefox(extraPrefs: Record<string, string>): Promis
   });
 }
 
-/** Worker processes already there when the homes were made, and those killed since. */
-const known = new Set<number>();
+/** The content processes of the worker homes (`workerHomes`), in the order their workers die. */
+const homes: number[] = [];
 
-/** SIGKILL to the one content process of our Firefox that runs a worker and is not `known`. */
+/** SIGKILL to the process of the next worker home. */
 async function killProcess(): Promise<Killed> {
-  const pid = await oneNewProcess((pid) => !known.has(pid), "the worker");
-  known.add(pid);
+  const pid = homes.shift();
+  if (pid === undefined) throw new Error("no worker home left to kill: workerHomes(env, user, deaths) makes one per death");
   const askedAt = Date.now();
   process.kill(pid, "SIGKILL");
   return { askedAt };
