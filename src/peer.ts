@@ -35,6 +35,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   private readonly at: PeerAttachment;
   private readonly logger: Logger;
   private readonly conns = new ConnectionList();
+  /** The last worker loss told to the app as `error`. */
+  private lossTold: PeerError | undefined;
   private readonly hooks: AttachmentHooks = {
     destroyed: () => this.status.state === "destroyed",
     lastId: () => this.status.lastId,
@@ -230,6 +232,7 @@ export class Peer extends EventEmitter<PeerEvents> {
    */
   private workerLost(error: PeerError): boolean {
     const id = this.status.id ?? this.status.lastId ?? this.requestedId ?? "";
+    this.lossTold = error;
     this.emit("error", error);
     const { wentOffline, stayOffline } = this.status.workerLost();
     if (wentOffline) this.emit("disconnected", id);
@@ -246,7 +249,8 @@ export class Peer extends EventEmitter<PeerEvents> {
   }
 
   private callFailed(what: string, reason: unknown): void {
-    if (this.status.state === "destroyed") return;
+    // A call in flight when the worker died rejects with the loss that workerLost() has just told.
+    if (this.status.state === "destroyed" || reason === this.lossTold) return;
     const error = toPeerError(reason, "network");
     this.logger.warn(`${what}() did not reach the worker: ${error.message}`);
     this.emit("error", error);

@@ -3,13 +3,15 @@ import { BatchedPort } from "../contract/batched-port.js";
 import { newTabId, type ConnRef, type MemberId, type TabId } from "../contract/ids.js";
 import { holdLock, SilenceWatch, watchLock, WORKER_CHECK_MS, WORKER_SILENCE_MS } from "../contract/liveness.js";
 import type { ConnectionEvent, LogFrame, PeerEvent, ToTab, ToWorker } from "../contract/tab-frames.js";
-import type { WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
+import type { Hello, WorkerApi, WorkerMode, WorkerModeOption } from "../contract/worker-api.js";
 import { CONTRACT_VERSION } from "../contract/version.js";
 import { errorText } from "../contract/error-text.js";
 import { isRtcCommand } from "../contract/guards.js";
 import { BoundedCalls, type BoundedApi } from "./bounded-calls.js";
+import { firstAnswer, type Attempt } from "./first-answer.js";
 import { PeerError } from "./peer-error.js";
 import { RtcHost } from "./rtc-host.js";
+import { workerName, WorkerGenerations } from "./worker-generation.js";
 import { ChannelPlane } from "./channel-plane.js";
 import type { DataPlane } from "../contract/options.js";
 
@@ -25,13 +27,21 @@ export interface MemberHooks {
 
 /** How long a worker may take to answer its first call before the next mode is tried. */
 const HELLO_TIMEOUT_MS = 5000;
+/**
+ * No hello by then: another `new SharedWorker` under the generation's name as it is now, up to
+ * HELLO_TRIES. A tab that started as the others moved on may have asked for a dead worker's name
+ * (src/worker-generation.ts). A live worker answers within milliseconds.
+ */
+const HELLO_HEDGE_MS = 400;
+const HELLO_TRIES = 3;
 /** A replacement worker is tried again after these delays before the Peers give up. */
 const REOPEN_DELAYS_MS = [0, 250, 500, 1000, 2000, 4000, 8000];
 
-/** Which cache entry a link fills, and the worker URL it was made from. */
+/** Which cache entry a link fills, the worker URL it was made from, and that URL's worker generations. */
 interface LinkPlace {
   readonly key: string;
   readonly url: URL | undefined;
+  readonly generations: WorkerGenerations;
 }
 
 /**
@@ -56,6 +66,8 @@ export class WorkerLink {
     readonly tabId: TabId,
     port: MessagePort,
     private readonly place: LinkPlace,
+    /** Of the shared worker's name (src/worker-generation.ts). */
+    private readonly generation: number,
   ) {
     this.port = new BatchedPort<ToWorker, ToTab>(
       port,
@@ -169,6 +181,8 @@ export class WorkerLink {
       () => document.removeEventListener("visibilitychange", visibility),
       () => removeEventListener("pagehide", pagehide),
     );
+    // Another tab moved to a newer worker: this one was started beside it while that move happened.
+    if (this.mode === "shared") this.unlisten.push(this.place.generations.watch(this.generation, () => this.lose()));
   }
 
   /**
@@ -185,6 +199,7 @@ export class WorkerLink {
     this.rtc.plane?.stop();
     this.port.close();
     closeEndpoint(this.endpoint);
+    if (this.mode === "shared") this.place.generations.advance(this.generation);
     const replacement = this.replacement();
     WorkerLink.links.set(this.place.key, replacement);
     replacement.catch(() => WorkerLink.links.delete(this.place.key));
@@ -200,7 +215,11 @@ export class WorkerLink {
     const key = `${option} ${workerUrl?.href ?? "default"}`;
     let link = WorkerLink.links.get(key);
     if (!link) {
-      link = open(option, { key, url: workerUrl });
+      link = open(option, {
+        key,
+        url: workerUrl,
+        generations: new WorkerGenerations(`sharedpeer:generation ${workerUrl?.href ?? "default"}`),
+      });
       WorkerLink.links.set(key, link);
       link.catch(() => WorkerLink.links.delete(key));
     }
@@ -211,13 +230,14 @@ export class WorkerLink {
    * The tab's lock is taken during hello; the link is ready once registerTab is posted (calls behind
    * it on the port find the tab); the worker is watched once it answers. @internal
    */
-  static async connect(mode: WorkerMode, { endpoint, failed }: Endpoint, place: LinkPlace): Promise<WorkerLink> {
-    const calls = new BoundedCalls(wrap<WorkerApi>(endpoint));
+  static async connect(mode: WorkerMode, start: () => Promise<Endpoint>, place: LinkPlace): Promise<WorkerLink> {
     const tabId = newTabId();
     // The hub queues on it: its grant means this tab is gone.
     const tabLock = mode === "inline" ? Promise.resolve(null) : holdLock(`sharedpeer:${tabId}`);
+    const tries = mode === "shared" ? HELLO_TRIES : 1;
+    const options = { every: HELLO_HEDGE_MS, most: tries, timeout: HELLO_TIMEOUT_MS, what: `the ${mode} worker` };
+    const { hello, calls, endpoint, generation } = await firstAnswer(() => helloFrom(mode, start()), options);
     try {
-      const hello = await withTimeout(Promise.race([calls.api.hello(), failed]), HELLO_TIMEOUT_MS, `the ${mode} worker did not answer`);
       if (hello.version !== CONTRACT_VERSION) {
         throw new PeerError(
           "browser-incompatible",
@@ -226,7 +246,7 @@ export class WorkerLink {
       }
       const lock = await tabLock;
       const channel = new MessageChannel();
-      const link = new WorkerLink(mode, calls, endpoint, tabId, channel.port1, place);
+      const link = new WorkerLink(mode, calls, endpoint, tabId, channel.port1, place, generation);
       const visible = typeof document === "undefined" || document.visibilityState === "visible";
       calls.api.registerTab(tabId, transfer(channel.port2, [channel.port2]), lock, visible).then(
         (registered) => link.watchWorker(registered.lock),
@@ -247,7 +267,7 @@ async function open(option: WorkerModeOption, place: LinkPlace): Promise<WorkerL
   let lastError: unknown;
   for (const mode of order) {
     try {
-      return await WorkerLink.connect(mode, await startEndpoint(mode, place.url), place);
+      return await WorkerLink.connect(mode, () => startEndpoint(mode, place), place);
     } catch (error) {
       if (error instanceof PeerError) throw error;
       lastError = error;
@@ -260,6 +280,8 @@ interface Endpoint {
   readonly endpoint: MessagePort | Worker;
   /** Rejects when the worker script fails to load or run. */
   readonly failed: Promise<never>;
+  /** Of a shared worker's name; 0 for the other modes. */
+  readonly generation: number;
 }
 
 /** Through a constant, so that our own build leaves it alone; the published file has the literal. */
@@ -270,27 +292,58 @@ const WORKER_FILE = "./worker.js";
  * on purpose: bundlers (Vite, webpack 5) recognise exactly that form and ship the worker file with the
  * app, with no configuration.
  */
-async function startEndpoint(mode: WorkerMode, url: URL | undefined): Promise<Endpoint> {
+async function startEndpoint(mode: WorkerMode, { url, generations }: LinkPlace): Promise<Endpoint> {
   switch (mode) {
     case "shared": {
       if (typeof SharedWorker === "undefined") throw new Error("no SharedWorker in this browser");
+      const generation = generations.current();
+      const name = workerName(generation);
       const worker = url
-        ? new SharedWorker(url, { type: "module", name: "sharedpeer" })
-        : new SharedWorker(new URL(WORKER_FILE, import.meta.url), { type: "module", name: "sharedpeer" });
-      return { endpoint: worker.port, failed: failure(worker) };
+        ? new SharedWorker(url, { type: "module", name })
+        : new SharedWorker(new URL(WORKER_FILE, import.meta.url), { type: "module", name });
+      return { endpoint: worker.port, failed: failure(worker), generation };
     }
     case "dedicated": {
       if (typeof Worker === "undefined") throw new Error("no Worker in this browser");
       const worker = url
         ? new Worker(url, { type: "module", name: "sharedpeer" })
         : new Worker(new URL(WORKER_FILE, import.meta.url), { type: "module", name: "sharedpeer" });
-      return { endpoint: worker, failed: failure(worker) };
+      return { endpoint: worker, failed: failure(worker), generation: 0 };
     }
     case "inline": {
       const { startInlineHub } = await import("../worker/inline.js");
-      return { endpoint: startInlineHub(), failed: new Promise<never>(() => {}) };
+      return { endpoint: startInlineHub(), failed: new Promise<never>(() => {}), generation: 0 };
     }
   }
+}
+
+interface Answered {
+  readonly hello: Hello;
+  readonly calls: BoundedCalls<Remote<WorkerApi>>;
+  readonly endpoint: MessagePort | Worker;
+  readonly generation: number;
+}
+
+/** One worker's hello; dropping it closes our end of that worker (a hedged try that lost, or a timeout). */
+function helloFrom(mode: WorkerMode, started: Promise<Endpoint>): Attempt<Answered> {
+  let drop = () => {};
+  let dropped = false;
+  const answer = started.then(({ endpoint, failed, generation }) => {
+    const calls = new BoundedCalls(wrap<WorkerApi>(endpoint));
+    drop = () => {
+      calls.close(new PeerError("browser-incompatible", `The ${mode} worker did not start.`));
+      closeEndpoint(endpoint);
+    };
+    if (dropped) drop();
+    return Promise.race([calls.api.hello(), failed]).then((hello) => ({ hello, calls, endpoint, generation }));
+  });
+  return {
+    answer,
+    drop: () => {
+      dropped = true;
+      drop();
+    },
+  };
 }
 
 /** Our end of a worker we are done with; a dedicated one is ours alone, so it stops. */
@@ -314,7 +367,7 @@ async function reopen(mode: WorkerMode, place: LinkPlace): Promise<WorkerLink> {
   for (const delay of REOPEN_DELAYS_MS) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     try {
-      return await WorkerLink.connect(mode, await startEndpoint(mode, place.url), place);
+      return await WorkerLink.connect(mode, () => startEndpoint(mode, place), place);
     } catch (error) {
       // A version mismatch stays one; anything else (a worker still going away, say) is worth another try.
       if (error instanceof PeerError && error.type === "browser-incompatible") throw error;
@@ -322,20 +375,4 @@ async function reopen(mode: WorkerMode, place: LinkPlace): Promise<WorkerLink> {
     }
   }
   throw new PeerError("browser-incompatible", `sharedpeer could not start a new ${mode} worker after losing one.`, { cause: lastError });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

@@ -45,8 +45,8 @@ export interface EnvOptions {
   readonly pageHost?: string;
   /** Added to `peerOptions` (e.g. a test's own `workerUrl`). */
   readonly peerDefaults?: Record<string, unknown>;
-  /** Starts this env's Firefox instead of `launchFirefox()`. */
-  readonly launchFirefox?: () => Promise<Browser>;
+  /** Starts this env's Firefox instead of `launchFirefox(extraPrefs)`, with the same extra prefs. */
+  readonly launchFirefox?: (extraPrefs: Record<string, string>) => Promise<Browser>;
 }
 
 export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, options: EnvOptions = {}): Promise<BrowserEnv> {
@@ -71,16 +71,16 @@ export async function startBrowserEnv(serverOptions: PeerServerOptions = {}, opt
   const address = vite.httpServer?.address();
   if (!address || typeof address === "string") throw new Error("vite did not listen");
   const origin = `http://${options.pageHost ?? "127.0.0.1"}:${address.port}`;
-  // A host name mapped to 127.0.0.1: a Chromium switch (testing/chromium.ts), a Firefox pref.
+  // A host name mapped to 127.0.0.1: a Chromium switch (testing/chromium.ts), a Firefox pref (Firefox
+  // resolves these names to loopback itself, without DNS; probed: the page is insecure, no Web Locks,
+  // ICE offers 127.0.0.1).
+  const firefoxPrefs: Record<string, string> = options.pageHost ? { "network.dns.localDomains": options.pageHost } : {};
   const browser =
-    options.pageHost && engine === "chromium"
-      ? await launchChromium([], { mapHosts: [options.pageHost] })
-      : engine === "firefox" && options.launchFirefox
-        ? await options.launchFirefox()
-        : options.pageHost && engine === "firefox"
-          ? // Firefox resolves these names to loopback itself, without DNS (probed: the page is insecure, no Web Locks, ICE offers 127.0.0.1).
-            await launchFirefox({ "network.dns.localDomains": options.pageHost })
-          : await launchBrowser(engine);
+    engine === "chromium"
+      ? options.pageHost
+        ? await launchChromium([], { mapHosts: [options.pageHost] })
+        : await launchBrowser(engine)
+      : await (options.launchFirefox ?? launchFirefox)(firefoxPrefs);
   const browsers = new Map<Engine, Promise<Browser>>([[engine, Promise.resolve(browser)]]);
   const users: BrowserContext[] = [];
   const env: BrowserEnv = {

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { firefox, type Browser, type BrowserContext, type CDPSession, type Page } from "playwright-core";
 import { assertNever } from "../../contract/assert-never.js";
 import { findFirefox, loopbackFirefoxPrefs } from "../../testing/firefox.js";
-import { STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
+import { workerName } from "../../src/worker-generation.js";
+import { STUCK_ACK_CHANNEL, STUCK_CHANNEL, STUCK_WORKER_URL, type StuckOrder } from "../pages/stuck-order.js";
 import { testEngine, type BrowserEnv, type EnvOptions } from "./env.js";
 
 /**
@@ -33,35 +34,42 @@ export interface Killed {
  * Before the tabs under test open: in Firefox, `deaths` pages that will each be where one of the
  * user's successive workers runs (and dies). The first starts the worker; each next one queues on
  * the running worker's Web Lock before any tab does, so that it is granted first when that worker
- * dies and starts the replacement before the tabs reattach to it. Chromium: nothing to do.
+ * dies and starts the replacement, under the next generation's name (src/worker-generation.ts),
+ * before the tabs reattach to it. Chromium: nothing to do.
  */
 export async function workerHomes(env: BrowserEnv, user: BrowserContext, deaths = 1): Promise<void> {
   if (env.engine !== "firefox") return;
-  known.clear();
-  for (const pid of workerProcesses()) known.add(pid);
+  homes.length = 0;
   const first = await env.tab(user);
-  await first.evaluate(
-    ([url]) => {
-      (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
-    },
-    [STUCK_WORKER_URL] as const,
-  );
+  const startHome = () =>
+    first.evaluate(
+      ([url, name]) => {
+        (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
+      },
+      [STUCK_WORKER_URL, workerName(0)] as const,
+    );
+  homes.push(await newWorkerProcess(startHome, "the first worker home"));
   for (let i = 1; i < deaths; i++) {
     const next = await env.tab(user);
-    await next.evaluate(async (url) => {
-      const deadline = Date.now() + 5000;
-      let lock: string | undefined;
-      while (!lock && Date.now() < deadline) {
-        lock = (await navigator.locks.query()).held?.map((l) => l.name).find((n) => n?.startsWith("sharedpeer:worker:"));
-        if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      if (!lock) throw new Error("no running sharedpeer worker to queue behind");
-      navigator.locks
-        .request(lock, () => {
-          (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name: "sharedpeer" });
-        })
-        .catch(() => undefined);
-    }, STUCK_WORKER_URL);
+    // Its worker starts only later: a dedicated worker now tells which process it is.
+    homes.push(await newWorkerProcess(() => startMarker(next), `worker home ${i + 1}`));
+    await next.evaluate(
+      async ([url, name]) => {
+        const deadline = Date.now() + 5000;
+        let lock: string | undefined;
+        while (!lock && Date.now() < deadline) {
+          lock = (await navigator.locks.query()).held?.map((l) => l.name).find((n) => n?.startsWith("sharedpeer:worker:"));
+          if (!lock) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        if (!lock) throw new Error("no running sharedpeer worker to queue behind");
+        navigator.locks
+          .request(lock, () => {
+            (window as unknown as { home?: SharedWorker }).home = new SharedWorker(url, { type: "module", name });
+          })
+          .catch(() => undefined);
+      },
+      [STUCK_WORKER_URL, workerName(i)] as const,
+    );
   }
 }
 
@@ -90,7 +98,20 @@ export async function killStuckWorker(env: BrowserEnv, tab: Page, whileStuck: ()
       return closeTarget(env.browser, tab);
     case "firefox": {
       const order: StuckOrder = { stuckMs: 30_000 };
-      await tab.evaluate(([channel, o]) => new BroadcastChannel(channel).postMessage(o), [STUCK_CHANNEL, order] as const);
+      await tab.evaluate(
+        ([channel, ackChannel, o]) =>
+          new Promise<void>((resolve, reject) => {
+            const ack = new BroadcastChannel(ackChannel);
+            const timer = setTimeout(() => reject(new Error("the worker did not say it is stuck")), 5000);
+            ack.onmessage = () => {
+              clearTimeout(timer);
+              ack.close();
+              resolve();
+            };
+            new BroadcastChannel(channel).postMessage(o);
+          }),
+        [STUCK_CHANNEL, STUCK_ACK_CHANNEL, order] as const,
+      );
       await whileStuck();
       return killProcess();
     }
@@ -99,10 +120,62 @@ export async function killStuckWorker(env: BrowserEnv, tab: Page, whileStuck: ()
   }
 }
 
+/**
+ * `tab`'s page crashes as a renderer crash would, without a word to anyone: CDP `Page.crash` in
+ * Chromium. Firefox has no such command over WebDriver BiDi, so the tab's content process is killed
+ * (SIGKILL; each page of the killable Firefox has a process of its own): it is found as the process
+ * that gains a "DOM Worker" thread when the tab starts a dedicated worker.
+ */
+export async function crashTab(env: BrowserEnv, tab: Page): Promise<Killed> {
+  switch (env.engine) {
+    case "chromium": {
+      const cdp = await tab.context().newCDPSession(tab);
+      const askedAt = Date.now();
+      // The reply never comes from a crashed page: do not wait for it.
+      cdp.send("Page.crash").catch(() => undefined);
+      return { askedAt };
+    }
+    case "firefox": {
+      const pid = await newWorkerProcess(() => startMarker(tab), "the crashing tab");
+      const askedAt = Date.now();
+      process.kill(pid, "SIGKILL");
+      return { askedAt };
+    }
+    default:
+      return assertNever(env.engine);
+  }
+}
+
+/** A dedicated worker in `tab` that does nothing: it marks the tab's process. */
+function startMarker(tab: Page): Promise<void> {
+  return tab.evaluate(() => {
+    const idle = URL.createObjectURL(new Blob(["setInterval(() => {}, 1000)"], { type: "text/javascript" }));
+    (window as unknown as { marker?: Worker }).marker = new Worker(idle);
+  });
+}
+
+/**
+ * The one process of ours that starts running a worker thread when `start` runs, waited for up to
+ * 5 s. Tabs under test run workers too (the channel worker), so a process is known by this moment.
+ */
+async function newWorkerProcess(start: () => Promise<void>, what: string): Promise<number> {
+  const before = new Set(workerProcesses());
+  await start();
+  const isNew = (pid: number) => !before.has(pid);
+  const deadline = Date.now() + 5000;
+  let fresh = workerProcesses().filter(isNew);
+  while (fresh.length === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    fresh = workerProcesses().filter(isNew);
+  }
+  if (fresh.length !== 1) throw new Error(`expected one process running ${what}, found ${fresh.length}`);
+  return fresh[0]!;
+}
+
 const WRAPPER = new URL("./firefox-keeps-running.sh", import.meta.url).pathname;
 
-/** `launchFirefox()`, but through test/support/firefox-keeps-running.sh, and a process per page of a site. */
-async function launchKillableFirefox(): Promise<Browser> {
+/** `launchFirefox(extraPrefs)`, but through test/support/firefox-keeps-running.sh, and a process per page of a site. */
+async function launchKillableFirefox(extraPrefs: Record<string, string>): Promise<Browser> {
   const real = findFirefox();
   if (real === undefined) throw new Error("killing a Firefox worker's process needs a system Firefox (FIREFOX_PATH)");
   return firefox.launch({
@@ -111,25 +184,18 @@ async function launchKillableFirefox(): Promise<Browser> {
     env: { ...process.env, SHAREDPEER_FIREFOX: real },
     headless: true,
     // Up to 16 content processes per site (default 4): every page of a test in its own.
-    firefoxUserPrefs: { ...loopbackFirefoxPrefs(), "dom.ipc.processCount.webIsolated": 16 },
+    firefoxUserPrefs: { ...loopbackFirefoxPrefs(), "dom.ipc.processCount.webIsolated": 16, ...extraPrefs },
     timeout: 60_000,
   });
 }
 
-/** Worker processes already there when the homes were made, and those killed since. */
-const known = new Set<number>();
+/** The content processes of the worker homes (`workerHomes`), in the order their workers die. */
+const homes: number[] = [];
 
-/** SIGKILL to the one content process of our Firefox that runs a worker and is not `known`. */
+/** SIGKILL to the process of the next worker home. */
 async function killProcess(): Promise<Killed> {
-  const deadline = Date.now() + 5000;
-  let fresh = workerProcesses().filter((pid) => !known.has(pid));
-  while (fresh.length === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    fresh = workerProcesses().filter((pid) => !known.has(pid));
-  }
-  if (fresh.length !== 1) throw new Error(`expected one process running the worker, found ${fresh.length}`);
-  const [pid] = fresh as [number];
-  known.add(pid);
+  const pid = homes.shift();
+  if (pid === undefined) throw new Error("no worker home left to kill: workerHomes(env, user, deaths) makes one per death");
   const askedAt = Date.now();
   process.kill(pid, "SIGKILL");
   return { askedAt };
@@ -216,7 +282,18 @@ async function freezeSharedWorker(browser: Browser, tab: Page, ms: number): Prom
     };
     const expression = `setTimeout(() => { const end = Date.now() + ${ms}; while (Date.now() < end); }, 0)`;
     const message = JSON.stringify({ id: 1, method: "Runtime.evaluate", params: { expression } });
+    // Its answer means the loop is queued to run next, so a tab's call made after it finds the thread
+    // busy; without this wait a call could run before the loop (a stats call resolved, 1 run in 5).
+    const answered = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the worker did not answer Runtime.evaluate")), 5000);
+      cdp.on("Target.receivedMessageFromTarget", (event: { sessionId: string; message: string }) => {
+        if (event.sessionId !== sessionId || (JSON.parse(event.message) as { id?: number }).id !== 1) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     await cdp.send("Target.sendMessageToTarget", { sessionId, message });
+    await answered;
     await cdp.send("Target.detachFromTarget", { sessionId });
   } finally {
     await cdp.detach();

@@ -1,16 +1,16 @@
 /**
  * An insecure origin (a dev server opened by LAN address) has no `navigator.locks` (issue 12). The
- * pages are served as http://lan.test:PORT, which Chromium's --host-resolver-rules maps to
- * 127.0.0.1 (`localhost` and 127.0.0.1 count as secure). Chromium-only: the mapping and the worker
- * kill are Chromium switches and CDP.
+ * pages are served as http://lan.test:PORT, mapped to 127.0.0.1 by Chromium's --host-resolver-rules
+ * and Firefox's `network.dns.localDomains` (`localhost` and 127.0.0.1 count as secure). The tab crash
+ * and the worker kill are per engine (test/support/kill-worker.ts).
  */
 import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
-import { killWorker } from "../support/kill-worker.js";
+import { crashTab, killableWorkerEnv, killWorker, workerHomes } from "../support/kill-worker.js";
 import { idMaker } from "../support/seeded.js";
 
-const env = useBrowserEnv({}, { pageHost: "lan.test" });
+const env = useBrowserEnv({}, killableWorkerEnv({ pageHost: "lan.test" }));
 const fresh = idMaker();
 
 type Timed = Array<[string, number]>;
@@ -23,6 +23,7 @@ test("no Web Locks: tabs share one id, a remote connects, a tab that goes is not
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
+  await workerHomes(env, user);
   const tabs = await env.sharedTabs(user, alice, 3);
   for (const tab of tabs) {
     expect(await tab.evaluate(() => ({ secure: isSecureContext, locks: "locks" in navigator }))).toEqual({ secure: false, locks: false });
@@ -55,11 +56,7 @@ test("no Web Locks: tabs share one id, a remote connects, a tab that goes is not
   for (const ms of told) expect(ms).toBeLessThan(5000);
 
   // A tab that crashes says nothing: the heartbeat notices.
-  const crashed = tabs.pop()!;
-  const cdp = await crashed.context().newCDPSession(crashed);
-  const crashedAt = Date.now();
-  // The reply never comes from a crashed page: do not wait for it.
-  cdp.send("Page.crash").catch(() => undefined);
+  const { askedAt: crashedAt } = await crashTab(env, tabs.pop()!);
   await expect.poll(() => tabs[0]!.evaluate(() => H.stats("me").then((s) => s["peerTabs"])), { timeout: 6000, interval: 100 }).toBe(1);
   const crashNoticed = Date.now() - crashedAt;
   expect(crashNoticed).toBeLessThan(5000);
