@@ -23,7 +23,7 @@ export class ChannelPump {
     private readonly post: PumpPost,
     warn: (...args: unknown[]) => void,
   ) {
-    // Neither survives a transfer (issue 13's probes), so they are set where the channel lives.
+    // Neither survives a transfer (README, "Channels off the main thread"), so they are set where the channel lives.
     channel.binaryType = "arraybuffer";
     channel.onopen = () => this.open();
     channel.onclose = () => {

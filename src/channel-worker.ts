@@ -1,7 +1,7 @@
 /**
  * The channel worker entry (dist/channel-worker.js): a dedicated Worker per tab that holds the
  * RTCDataChannels the tab hosts, so that their bytes reach the hub without the page's main thread.
- * A SharedWorker cannot take a channel (it is lost without an exception, issue 13), this can.
+ * A SharedWorker cannot take a channel (it is lost without an exception: README, "Channels off the main thread"), this can.
  */
 import { BatchedPort } from "../contract/batched-port.js";
 import type { ConnRef } from "../contract/ids.js";

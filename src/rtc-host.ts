@@ -47,7 +47,7 @@ function loadAdapter(): Promise<unknown> {
 export class RtcHost {
   private readonly hosted = new Map<ConnRef, Hosted>();
   private readonly media = new Map<string, LocalMedia>();
-  // Where channels go when it takes them (issue 13); none: every channel stays on this page.
+  // Where channels go when it takes them (README, "Channels off the main thread"); none: every channel stays on this page.
   plane: ChannelPlane | undefined;
   // A Peer of this tab asked for `dataPlane: "page"`.
   keepOnPage = false;
