@@ -60,15 +60,25 @@ export class ReceivePath {
     if (this.stopped) return;
     this.lastReceivedAt = this.clock.now();
     if (this.frames) return this.receivedFrame(data, this.frames);
-    let frame: Decoded;
-    try {
-      frame = this.codec.decode(data);
-    } catch (cause) {
-      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
-    }
+    const frame = this.decoded(data);
+    if (!frame) return;
     if (frame.kind !== "many") return this.take(frame);
     for (const one of frame.frames) this.take(one);
     if (this.codec.unfinished?.()) this.watchChunks();
+  }
+
+  private undecodable(cause: unknown): void {
+    this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+  }
+
+  /** `data` decoded by the connection's serialization; undefined: it was not, and the connection is broken. */
+  private decoded(data: Uint8Array | string): Decoded | undefined {
+    try {
+      return this.codec.decode(data);
+    } catch (cause) {
+      this.undecodable(cause);
+      return undefined;
+    }
   }
 
   /** One decoded frame: data is delivered, a chunk reassembled, a close closes. */
@@ -86,7 +96,7 @@ export class ReceivePath {
         value = this.codec.decodeAssembled(whole);
       }
     } catch (cause) {
-      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+      return this.undecodable(cause);
     }
     this.sink.deliver(value);
   }
@@ -122,12 +132,8 @@ export class ReceivePath {
   private entry(tag: WireTag, bytes: Uint8Array): void {
     if (tag === WIRE_TAG.text) return this.sink.deliver(utf8.decode(bytes));
     if (tag === WIRE_TAG.bytes) return this.sink.deliver(bytes.slice().buffer);
-    let decoded: Decoded;
-    try {
-      decoded = this.codec.decode(bytes);
-    } catch (cause) {
-      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
-    }
+    const decoded = this.decoded(bytes);
+    if (!decoded) return;
     if (decoded.kind !== "many") return this.take(decoded);
     for (const one of decoded.frames) this.take(one);
   }
@@ -152,7 +158,7 @@ export class ReceivePath {
       // The reassembled buffer is the message's own: a bare ArrayBuffer goes out without another copy.
       value = tag === WIRE_TAG.bytes ? whole.buffer : tag === WIRE_TAG.text ? utf8.decode(whole) : this.codec.decodeAssembled(whole);
     } catch (cause) {
-      return this.sink.broken(`Undecodable data from ${this.remoteId}: ${errorText(cause)}`, cause);
+      return this.undecodable(cause);
     }
     this.sink.deliver(value);
   }
