@@ -1,5 +1,5 @@
 /** PeerServer frames (protocol.md §1.4, §2.2–§2.5, §2.7). */
-import type { WireHello } from "./wire-frames.js";
+import type { WireHello, WireResume } from "./wire-frames.js";
 
 /** Marks sharedpeer in OFFER/ANSWER payloads (`sharedpeer: 1`); official peers ignore unknown fields. */
 export const SHAREDPEER_WIRE_VERSION = 1;
@@ -16,6 +16,8 @@ export interface OfferPayload {
   readonly sharedpeer?: number;
   /** The wire extension this sharedpeer offers (§2.7); absent when it speaks only peerjs's wire. */
   readonly sharedpeerWire?: WireHello;
+  /** Present when this OFFER resumes a connection under its connectionId (§2.8). */
+  readonly sharedpeerResume?: WireResume;
 }
 
 export interface AnswerPayload {
@@ -25,6 +27,8 @@ export interface AnswerPayload {
   readonly sharedpeer?: number;
   /** Present only when the answerer agrees to the extension the OFFER carried (§2.7). */
   readonly sharedpeerWire?: WireHello;
+  /** Present when the answerer takes the OFFER as resuming the connection (§2.8). */
+  readonly sharedpeerResume?: WireResume;
 }
 
 export interface CandidatePayload {
@@ -33,9 +37,14 @@ export interface CandidatePayload {
   readonly connectionId: string;
 }
 
-/** sharedpeer's notice that one connection ended because the tab hosting it died. */
+/**
+ * sharedpeer's notice that one connection ended (§2.5, §2.8): without `reason`, the tab hosting it
+ * died and no other tab took it over; `closed`: an end closed it (a connection that resumes says so,
+ * since its remote takes a lost channel for a tab that went away).
+ */
 export interface LeavePayload {
   readonly connectionId: string;
+  readonly reason?: "closed";
 }
 
 /** Server → client. */

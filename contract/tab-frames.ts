@@ -34,6 +34,8 @@ export type ConnectionEvent =
   | { readonly t: "conn-closed"; readonly member: MemberId; readonly ref: ConnRef }
   | { readonly t: "conn-ice-state"; readonly member: MemberId; readonly ref: ConnRef; readonly state: RTCIceConnectionState }
   | { readonly t: "conn-progress"; readonly member: MemberId; readonly ref: ConnRef; readonly progress: TransferProgress }
+  /** The connection lost its channel (a host tab went away, here or at the remote) and carries on over a new one. */
+  | { readonly t: "conn-resumed"; readonly member: MemberId; readonly ref: ConnRef }
   /**
    * The send queue changed: `queued` messages wait in the worker for this connection (from every
    * tab), and the worker has taken `taken` send requests of this member so far (`bufferSize`).
@@ -74,7 +76,10 @@ export type PeerEvent =
 export type RtcCommand =
   | {
       readonly t: "rtc-create";
+      /** This RTCPeerConnection's own ref: the connection's, or a new one when it resumes. */
       readonly ref: ConnRef;
+      /** The connection it carries, as the tab's DataConnection knows it. */
+      readonly conn: ConnRef;
       readonly config: RTCConfiguration;
       readonly label: string;
       readonly reliable: boolean;

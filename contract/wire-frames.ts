@@ -8,8 +8,9 @@
 export const WIRE_EXTENSION_VERSION = 1;
 
 /**
- * What the extension can do. `frames`: version 1 (batches, parts, close). `resume`: reserved for
- * sequence numbers, acknowledgements and heartbeats (a connection that outlives its host tab).
+ * What the extension can do. `frames`: version 1 (batches, parts, close). `resume`: sequence
+ * numbers, acknowledgements and heartbeats, so that a connection outlives its host tab (README,
+ * "Resuming"; protocol.md §5.3).
  */
 export type WireFeature = "frames" | "resume";
 
@@ -27,12 +28,13 @@ export const WIRE_KIND = {
   part: 0x02,
   /** The in-band close of `close({ flush: true })`, behind everything sent before it. */
   close: 0x03,
-  /** Reserved (`resume`): a sender's sequence number for what follows. */
+  /** `resume`: the sequence number of the first message of the batch, part or close that follows. */
   seq: 0x10,
-  /** Reserved (`resume`): the highest sequence number received. */
+  /** `resume`: every message up to this sequence number was delivered. */
   ack: 0x11,
-  /** Reserved (`resume`): a heartbeat, and its answer. */
+  /** `resume`: a heartbeat, sent by a side that sent nothing else for a while. */
   ping: 0x12,
+  /** Reserved: never sent (the heartbeat needs no answer: each side pings). */
   pong: 0x13,
 } as const;
 
@@ -57,6 +59,18 @@ export interface WireEntry {
   readonly bytes: Uint8Array;
 }
 
+/** Bytes a `seq` prefix takes at most: kind and a 5-byte varuint. */
+export const SEQ_PREFIX_BYTES = 6;
+
+/** What a `seq` frame may carry. */
+export type SequencedFrame = Extract<WireFrame, { kind: "batch" | "part" | "close" }>;
+
+/** What a sharedpeer sends in OFFER and ANSWER of a resumed connection (protocol.md §2.8). */
+export interface WireResume {
+  /** Every message of the other side up to this sequence number was delivered here. */
+  readonly delivered: number;
+}
+
 /** One channel message of the extension, read. */
 export type WireFrame =
   | { readonly kind: "batch"; readonly entries: readonly WireEntry[] }
@@ -70,4 +84,7 @@ export type WireFrame =
       readonly length: number;
       readonly data: Uint8Array;
     }
-  | { readonly kind: "close" };
+  | { readonly kind: "close" }
+  | { readonly kind: "seq"; readonly seq: number; readonly frame: SequencedFrame }
+  | { readonly kind: "ack"; readonly delivered: number }
+  | { readonly kind: "ping" };

@@ -8,7 +8,7 @@ import type { Peer } from "./peer.js";
 import type { WorkerLink } from "./worker-link.js";
 
 /** @internal Worker events about a connection's data (data connections only). */
-export type DataEvent = Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" | "conn-buffer" }>;
+export type DataEvent = Extract<ConnectionEvent, { t: "conn-data" | "conn-progress" | "conn-buffer" | "conn-resumed" }>;
 
 /** Events every connection has. */
 export interface BaseEvents {
@@ -107,6 +107,7 @@ export abstract class BaseConnection<Events extends BaseEvents> extends EventEmi
       case "conn-data":
       case "conn-progress":
       case "conn-buffer":
+      case "conn-resumed":
         return this.received?.(event);
       default:
         return assertNever(event);

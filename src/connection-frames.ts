@@ -45,6 +45,7 @@ export function routeConnectionFrame(to: ConnectionsOf, frame: ConnectionFrame):
     case "conn-ice-state":
     case "conn-progress":
     case "conn-buffer":
+    case "conn-resumed":
       to.conns.get(frame.ref)?.[connectionInternals].handle(frame);
       return;
     default:

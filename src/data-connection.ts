@@ -28,6 +28,12 @@ export interface DataConnectionEvents {
   sendProgress: (progress: TransferProgress) => void;
   /** A large incoming message moved on; `data` follows once it is `done`. */
   receiveProgress: (progress: TransferProgress) => void;
+  /**
+   * The connection lost its RTCPeerConnection (the tab hosting it went away, here or at the remote,
+   * a sharedpeer) and goes on over a new one: nothing was lost or doubled, and it stayed `open`.
+   * In the tab that hosts it now, `peerConnection` is the new one (README, "Resuming").
+   */
+  resumed: () => void;
 }
 
 type Names = EventEmitter.EventNames<DataConnectionEvents>;
@@ -201,6 +207,8 @@ export class DataConnection extends BaseConnection<DataConnectionEvents> {
         if (event.progress.direction === "send") this.emit("sendProgress", event.progress);
         else this.emit("receiveProgress", event.progress);
         return;
+      case "conn-resumed":
+        return void this.emit("resumed");
       default:
         assertNever(event);
     }

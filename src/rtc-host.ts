@@ -8,6 +8,8 @@ import type { ChannelPlane } from "./channel-plane.js";
 type Post = (frame: ToWorker, transfer?: readonly Transferable[], when?: "soon" | "later") => void;
 
 interface Hosted {
+  /** The connection it carries (its own ref differs once a data connection resumed). */
+  readonly conn: ConnRef;
   readonly pc: RTCPeerConnection;
   /** Its channel's pump when the channel stays on this page; `moved`: it went to the channel worker. */
   pump: ChannelPump | undefined;
@@ -74,12 +76,18 @@ export class RtcHost {
     this.media.delete(connectionId);
   }
 
-  peerConnection(ref: ConnRef): RTCPeerConnection | null {
-    return this.hosted.get(ref)?.pc ?? null;
+  peerConnection(conn: ConnRef): RTCPeerConnection | null {
+    return this.carrying(conn)?.pc ?? null;
   }
 
-  dataChannel(ref: ConnRef): RTCDataChannel | null {
-    return this.hosted.get(ref)?.pump?.channel ?? null;
+  dataChannel(conn: ConnRef): RTCDataChannel | null {
+    return this.carrying(conn)?.pump?.channel ?? null;
+  }
+
+  /** What this tab hosts for connection `conn`, if anything. */
+  private carrying(conn: ConnRef): Hosted | undefined {
+    for (const hosted of this.hosted.values()) if (hosted.conn === conn) return hosted;
+    return undefined;
   }
 
   handle(command: RtcCommand): void {
@@ -113,7 +121,7 @@ export class RtcHost {
 
   private create(command: Extract<RtcCommand, { t: "rtc-create" }>): void {
     const { ref } = command;
-    const hosted = this.open(ref, command.config);
+    const hosted = this.open(ref, command.conn, command.config);
     if (command.offer) {
       hosted.pc.ondatachannel = (event) => this.attachChannel(ref, hosted, event.channel);
     } else {
@@ -126,7 +134,7 @@ export class RtcHost {
   private createMedia(command: Extract<RtcCommand, { t: "rtc-create-media" }>): void {
     const { ref, connectionId } = command;
     const local = this.media.get(connectionId);
-    const hosted = this.open(ref, command.config);
+    const hosted = this.open(ref, ref, command.config);
     const { pc } = hosted;
     const stream = local?.stream;
     if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
@@ -148,10 +156,10 @@ export class RtcHost {
     this.warn("webrtc-adapter did not load; using the browser's WebRTC as it is:", failure);
   }
 
-  private open(ref: ConnRef, config: RTCConfiguration): Hosted {
+  private open(ref: ConnRef, conn: ConnRef, config: RTCConfiguration): Hosted {
     const pc = new RTCPeerConnection(config);
     const steps = (this.adapter ??= loadAdapter()).then((failure) => this.adapterMissing(failure));
-    const hosted: Hosted = { pc, pump: undefined, moved: false, steps };
+    const hosted: Hosted = { conn, pc, pump: undefined, moved: false, steps };
     this.hosted.set(ref, hosted);
     pc.onicecandidate = (event) => {
       if (event.candidate?.candidate) this.post({ t: "rtc-local-candidate", ref, candidate: event.candidate.toJSON() });

@@ -29,6 +29,8 @@ export class Hub implements PeerRegistry {
   private readonly sharedPeers = new Map<string, SharedPeer>();
   private readonly peers = new Set<SharedPeer>();
   private readonly connections = new Map<ConnRef, PeerLink>();
+  /** The same links by the ref of their current RTCPeerConnection (`leg`), which their RTC reports carry. */
+  private readonly legs = new Map<ConnRef, PeerLink>();
   /** Comlink endpoints, one per connected tab; closed when the tab is gone. */
   private readonly controls = new Set<Endpoint>();
   private nextRef = 1;
@@ -105,10 +107,17 @@ export class Hub implements PeerRegistry {
 
   addConnection(link: PeerLink): void {
     this.connections.set(link.ref, link);
+    this.legs.set(link.leg, link);
   }
 
-  removeConnection(ref: ConnRef): void {
-    this.connections.delete(ref);
+  removeConnection(link: PeerLink): void {
+    this.connections.delete(link.ref);
+    this.legs.delete(link.leg);
+  }
+
+  moveLeg(link: PeerLink, from: ConnRef): void {
+    this.legs.delete(from);
+    this.legs.set(link.leg, link);
   }
 
   /** Incoming connections go to a visible tab if there is one, else to the newest tab (the likeliest to stay). */
@@ -177,7 +186,7 @@ export class Hub implements PeerRegistry {
   /** A batch from the tab's channel worker: reports about the channels of links this tab hosts. */
   private onPlaneFrames(tab: TabRecord, frames: unknown): void {
     this.readFrames(tab, frames, readPlaneFrame, (frame) => {
-      const conn = this.connections.get(frame.ref);
+      const conn = this.legs.get(frame.ref);
       if (!conn || conn.host !== tab) return;
       if (frame.t === "rtc-channel-open") tab.movedToPlane(frame.ref);
       conn.handleReport(frame);
@@ -233,7 +242,7 @@ export class Hub implements PeerRegistry {
       case "rtc-received-text":
       case "rtc-drained":
       case "rtc-failed": {
-        const conn = this.connections.get(frame.ref);
+        const conn = this.legs.get(frame.ref);
         // Only the host tab speaks for a connection's RTCPeerConnection.
         if (conn && conn.host === tab) conn.handleReport(frame);
         return;

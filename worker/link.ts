@@ -1,8 +1,14 @@
 import { wireError, type PeerErrorType, type WireError } from "../contract/errors.js";
 import type { ConnRef, MemberId } from "../contract/ids.js";
-import { SHAREDPEER_WIRE_VERSION, type AnswerPayload, type ClientMessage, type OfferPayload } from "../contract/server-messages.js";
+import {
+  SHAREDPEER_WIRE_VERSION,
+  type AnswerPayload,
+  type ClientMessage,
+  type LeavePayload,
+  type OfferPayload,
+} from "../contract/server-messages.js";
 import type { RtcReport, ToTab } from "../contract/tab-frames.js";
-import type { WireHello } from "../contract/wire-frames.js";
+import type { WireHello, WireResume } from "../contract/wire-frames.js";
 import { assertNever } from "../contract/assert-never.js";
 import type { Member } from "./member.js";
 import type { Clock, Timer } from "./platform.js";
@@ -25,8 +31,14 @@ export type Role = "offerer" | "answerer";
 export interface LinkOwner {
   readonly members: ReadonlyMap<MemberId, Member>;
   readonly clock: Clock;
+  /** Our peer id (glare between two resuming ends is settled by it). */
+  readonly id: string | null;
   signal(message: ClientMessage): void;
-  forget(link: { readonly ref: ConnRef }): void;
+  forget(link: Link): void;
+  /** A ref for a new RTCPeerConnection of `link` (a resumed connection's next leg). */
+  newRef(): ConnRef;
+  /** `link`'s RTC reports come under `link.leg` from now on, no longer under `from`. */
+  moveLeg(link: Link, from: ConnRef): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
 }
 
@@ -57,11 +69,18 @@ export abstract class Link {
   remoteIsSharedpeer = false;
   /** The remote's `sharedpeerWire` (its OFFER's, or its ANSWER's): what the wire extension may use. */
   remoteWire: WireHello | undefined;
+  /** The link, as its tabs know it. */
   readonly ref: ConnRef;
+  /**
+   * Its RTCPeerConnection in the host tab: `ref` at first, a new one each time a data connection
+   * resumes (README, "Resuming"), so that reports of an old one are never taken for the new one's.
+   */
+  leg: ConnRef;
   readonly connectionId: string;
   readonly remoteId: string;
   readonly metadata: unknown;
-  readonly role: Role;
+  /** In the OFFER/ANSWER exchange of the current leg. */
+  role: Role;
   private readonly memberIds = new Set<MemberId>();
   /** Candidates that arrive before there is a host: handed to it once there is one. */
   private readonly early: RTCIceCandidateInit[] = [];
@@ -74,6 +93,7 @@ export abstract class Link {
     state: LinkState,
   ) {
     ({ ref: this.ref, connectionId: this.connectionId, remoteId: this.remoteId, metadata: this.metadata, role: this.role } = seed);
+    this.leg = seed.ref;
     this.host = seed.host;
     this.state = state;
   }
@@ -98,12 +118,18 @@ export abstract class Link {
     this.remoteIsSharedpeer = payload.sharedpeer !== undefined;
     this.remoteWire = payload.sharedpeerWire;
     this.described?.("remote", payload.sdp);
-    this.host?.post({ t: "rtc-remote-description", ref: this.ref, sdp: payload.sdp });
+    this.host?.post({ t: "rtc-remote-description", ref: this.leg, sdp: payload.sdp });
   }
 
   remoteCandidate(candidate: RTCIceCandidateInit): void {
-    if (this.host) this.host.post({ t: "rtc-remote-candidate", ref: this.ref, candidate });
+    if (this.host) this.host.post({ t: "rtc-remote-candidate", ref: this.leg, candidate });
     else this.early.push(candidate);
+  }
+
+  /** The remote's LEAVE for this link (`reason` as it sent it): closed, as today, unless a kind knows better. */
+  remoteLeft(reason: LeavePayload["reason"]): void {
+    void reason;
+    this.close();
   }
 
   /** A report from the host tab's RTC objects. */
@@ -118,11 +144,13 @@ export abstract class Link {
       }
       case "rtc-channel-open":
         // For a call, the companion channel: peerjs closes the call at the far end when it closes.
+        if (this.state === "open") return this.reopened?.();
         if (this.state !== "negotiating") return;
         this.state = "open";
         this.broadcast((member) => ({ t: "conn-open", member, ref: this.ref }));
         return this.opened?.();
       case "rtc-channel-closed":
+        if (this.legLost?.() === true) return;
         return this.close();
       case "rtc-ice-state":
         return this.iceStateChanged(report.state);
@@ -143,7 +171,7 @@ export abstract class Link {
     this.state = "closed";
     this.owner.clock.clearTimeout(this.lostTimer);
     this.ended?.(was);
-    this.host?.post({ t: "rtc-close", ref: this.ref });
+    this.host?.post({ t: "rtc-close", ref: this.leg });
     for (const member of this.members()) {
       if (error) this.tell(member, error);
       member.post({ t: "conn-closed", member: member.id, ref: this.ref });
@@ -171,6 +199,20 @@ export abstract class Link {
   /** The link just opened: every member was told. */
   protected opened?(): void;
 
+  /** A new leg's channel opened on a link open already (a data connection that resumed). */
+  protected reopened?(): void;
+
+  /** The current leg's channel closed or its ICE failed; true: the kind carries on (it resumes). */
+  protected legLost?(): boolean;
+
+  /** A data connection that resumes watches its remote itself (heartbeat): no ICE timer then. */
+  protected get watched(): boolean {
+    return false;
+  }
+
+  /** The `sharedpeerResume` field of this leg's OFFER or ANSWER, when it resumes a connection. */
+  protected resumeField?(): WireResume | undefined;
+
   /** Our SDP or the remote's is known (data connections read what it says about message sizes). */
   protected described?(side: "local" | "remote", sdp: RTCSessionDescriptionInit): void;
 
@@ -183,7 +225,7 @@ export abstract class Link {
   /** The host tab is known now (a call was answered): it gets the candidates that came early. */
   protected setHost(host: TabRecord): void {
     this.host = host;
-    for (const candidate of this.early.splice(0)) host.post({ t: "rtc-remote-candidate", ref: this.ref, candidate });
+    for (const candidate of this.early.splice(0)) host.post({ t: "rtc-remote-candidate", ref: this.leg, candidate });
   }
 
   protected tell(member: Member, error: WireError): void {
@@ -216,7 +258,8 @@ export abstract class Link {
   private sendDescription(sdp: RTCSessionDescriptionInit): void {
     const { remoteId: dst, connectionId, kind: type } = this;
     const hello = this.wireHello();
-    const wire = hello ? { sharedpeerWire: hello } : {};
+    const resume = this.resumeField?.();
+    const wire = { ...(hello ? { sharedpeerWire: hello } : {}), ...(resume ? { sharedpeerResume: resume } : {}) };
     if (this.role === "answerer") {
       this.owner.signal({ type: "ANSWER", dst, payload: { sdp, type, connectionId, sharedpeer: SHAREDPEER_WIRE_VERSION, ...wire } });
       return;
@@ -236,6 +279,8 @@ export abstract class Link {
 
   private iceStateChanged(state: RTCIceConnectionState): void {
     this.broadcast((member) => ({ t: "conn-ice-state", member, ref: this.ref, state }));
+    if ((state === "failed" || state === "closed") && this.legLost?.() === true) return;
+    if (this.watched) return;
     if (state !== "disconnected") {
       this.owner.clock.clearTimeout(this.lostTimer);
       this.lostTimer = undefined;

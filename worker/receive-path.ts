@@ -5,8 +5,9 @@ import { CHUNK_SIZE } from "./codec/chunker.js";
 import { Reassembler, type ReassemblyLimits } from "./codec/reassembler.js";
 import type { Codec, Decoded, DecodedFrame } from "./codec/serialization.js";
 import type { Clock, Timer } from "./platform.js";
-import { WIRE_TAG, type WireFrame, type WireTag } from "../contract/wire-frames.js";
+import { WIRE_TAG, type SequencedFrame, type WireFrame, type WireTag } from "../contract/wire-frames.js";
 import { readWireFrame } from "./codec/wire-frame.js";
+import { DeliveryLog } from "./resume/delivery-log.js";
 
 /** With the wire extension, receive progress is reported every this many bytes of a message. */
 const RECEIVE_PROGRESS_BYTES = 1024 * 1024;
@@ -24,6 +25,8 @@ export interface ReceiveSink {
   closed(): void;
   /** The remote sent what cannot be read, or a message stopped arriving: the connection cannot go on. */
   broken(message: string, cause?: unknown): void;
+  /** `resume`: the remote acknowledged our messages up to `delivered`. */
+  acked?(delivered: number): void;
 }
 
 /**
@@ -39,6 +42,8 @@ export class ReceivePath {
   private lastReceivedAt = 0;
   /** With the wire extension: the tags this connection's serialization can carry; else peerjs's wire. */
   private frames: ReadonlySet<WireTag> | undefined;
+  /** With `resume`: which of the remote's numbered messages were delivered. */
+  private log: DeliveryLog | undefined;
 
   constructor(
     private readonly codec: Codec,
@@ -50,9 +55,20 @@ export class ReceivePath {
     this.reassembler = new Reassembler(limits);
   }
 
-  /** Reads the wire extension from now on: called when the channel opens, before any message. */
-  useFrames(tags: ReadonlySet<WireTag>): void {
+  /** Reads the wire extension from now on: called when the channel opens, before any message; `sequenced`: with `resume`. */
+  useFrames(tags: ReadonlySet<WireTag>, sequenced = false): void {
     this.frames = tags;
+    if (sequenced) this.log ??= new DeliveryLog();
+  }
+
+  /** `resume`: every message of the remote up to this number was delivered (what we acknowledge). */
+  get delivered(): number {
+    return this.log?.delivered ?? 0;
+  }
+
+  /** A new channel replaces the old one: parts of a message cut off are dropped, the remote sends it again whole. */
+  restart(): void {
+    this.reassembler.clear();
   }
 
   /** One channel message: text, or binary (a view into a batch of received messages). */
@@ -112,17 +128,52 @@ export class ReceivePath {
     } catch (cause) {
       return this.sink.broken(`Unreadable frame from ${this.remoteId}: ${errorText(cause)}`, cause);
     }
+    // With `resume` every batch, part and close comes numbered (inside `seq`); without, none does.
+    const numbered = frame.kind === "seq" || frame.kind === "ack" || frame.kind === "ping";
+    if (numbered !== (this.log !== undefined)) {
+      const why = this.log
+        ? "an unnumbered frame on a connection that resumes"
+        : `a ${frame.kind} frame on a connection that does not resume`;
+      return this.sink.broken(`Unreadable frame from ${this.remoteId}: ${why}`);
+    }
     switch (frame.kind) {
       case "close":
+      case "batch":
+      case "part":
+        return this.content(frame, undefined);
+      case "seq":
+        return this.content(frame.frame, frame.seq);
+      case "ack":
+        return this.sink.acked?.(frame.delivered);
+      case "ping":
+        return; // that it arrived is all it says (the connection's heartbeat counts every message)
+      default:
+        return assertNever(frame);
+    }
+  }
+
+  /** A batch, part or close; `seq` (`resume`): the number of its first message, which skips what was delivered already. */
+  private content(frame: SequencedFrame, seq: number | undefined): void {
+    const log = seq === undefined ? undefined : this.log;
+    const fresh = (n: number) => !log || log.fresh(n);
+    switch (frame.kind) {
+      case "close":
+        if (seq !== undefined && !fresh(seq)) return;
+        if (seq !== undefined) log?.record(seq);
         return this.sink.closed();
       case "batch":
-        for (const { tag, bytes } of frame.entries) {
+        frame.entries.forEach(({ tag, bytes }, i) => {
           if (this.stopped) return;
+          const n = (seq ?? 0) + i;
+          if (!fresh(n)) return;
           this.entry(tag, bytes);
-        }
+          if (seq !== undefined) log?.record(n);
+        });
         return;
       case "part":
-        return this.part(frame);
+        if (seq !== undefined && !fresh(seq)) return;
+        if (this.part(frame) && seq !== undefined) log?.record(seq);
+        return;
       default:
         return assertNever(frame);
     }
@@ -138,7 +189,8 @@ export class ReceivePath {
     for (const one of decoded.frames) this.take(one);
   }
 
-  private part(part: Extract<WireFrame, { kind: "part" }>): void {
+  /** One part; true when it completed its message, which was delivered. */
+  private part(part: Extract<WireFrame, { kind: "part" }>): boolean {
     const { messageId, n, total, length, data, tag } = part;
     let value: unknown;
     try {
@@ -151,16 +203,18 @@ export class ReceivePath {
         if (so && Math.floor(so.bytes / RECEIVE_PROGRESS_BYTES) > Math.floor((so.bytes - data.byteLength) / RECEIVE_PROGRESS_BYTES)) {
           this.report(messageId, so.bytes, length, false);
         }
-        return;
+        return false;
       }
       if (whole.byteLength !== length) throw new Error(`message ${messageId} announced ${length} bytes and brought ${whole.byteLength}`);
       this.report(messageId, length, length, true);
       // The reassembled buffer is the message's own: a bare ArrayBuffer goes out without another copy.
       value = tag === WIRE_TAG.bytes ? whole.buffer : tag === WIRE_TAG.text ? utf8.decode(whole) : this.codec.decodeAssembled(whole);
     } catch (cause) {
-      return this.undecodable(cause);
+      this.undecodable(cause);
+      return false;
     }
     this.sink.deliver(value);
+    return true;
   }
 
   stop(): void {

@@ -3,7 +3,8 @@ import type { ConnRef } from "../contract/ids.js";
 import { WIRE_TAG, type WireTag } from "../contract/wire-frames.js";
 import { CHUNK_SIZE, chunkCount, frameChunks, framePieces, type FrameBatch } from "./codec/chunker.js";
 import { BatchPacker, fitsWhole, frameParts, partCount, type FrameBounds } from "./codec/frame-packer.js";
-import { CLOSE_FRAME } from "./codec/wire-frame.js";
+import { CLOSE_FRAME, seqSize, writeSeq } from "./codec/wire-frame.js";
+import { ReplayBuffer } from "./resume/replay-buffer.js";
 import { MSGPACK_PIECE } from "./codec/msgpack.js";
 import type { Encoded } from "./codec/serialization.js";
 import type { Member } from "./member.js";
@@ -11,6 +12,7 @@ import type { TabRecord } from "./tab.js";
 import { errorText } from "../contract/error-text.js";
 import { utf8Size } from "../contract/utf8.js";
 import { assertNever } from "../contract/assert-never.js";
+import type { Clock, Timer } from "./platform.js";
 
 /** Bytes allowed between the worker and the far end of the channel before sends wait. */
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -21,6 +23,11 @@ const HIGH_WATER = 8 * 1024 * 1024;
 const LOW_WATER = 2 * 1024 * 1024;
 /** Bytes per rtc-send frame, so that one transfer stays small. */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * The framed move encodes for at most this long before it lets the worker's other tasks run (other
+ * connections, heartbeats: a burst of 100,000 sends took seconds to encode in one task), then goes on.
+ */
+const SLICE_MS = 20;
 
 const utf8 = new TextEncoder();
 
@@ -46,13 +53,21 @@ type Outgoing =
       readonly tag: WireTag;
       messageId: number;
       next: number;
+      /** Its sequence number once it went out (`resume`); 0 before. */
+      seq: number;
+      /** Its last progress event (done) was reported: a re-send after a resume reports none again. */
+      doneReported: boolean;
     }
   | { readonly kind: "text"; readonly text: string; readonly from: Sender }
-  | { readonly kind: "close"; readonly frame: Uint8Array | undefined }
+  | { readonly kind: "close"; readonly frame: Uint8Array | undefined; seq: number }
   | { readonly kind: "pending"; readonly promise: Promise<Encoded>; readonly from: Sender };
+
+/** What a sequenced connection keeps until the remote acknowledges it. */
+type Sequenced = Extract<Outgoing, { kind: "bytes" | "close" }>;
 
 /** A point in the send stream: once the channel has sent `end` bytes in all, `bytes` of a message are out. */
 interface ProgressMark {
+  readonly message: Extract<Outgoing, { kind: "bytes" }>;
   readonly from: Sender;
   readonly end: number;
   readonly bytes: number;
@@ -60,8 +75,11 @@ interface ProgressMark {
 }
 
 export interface SendQueueOwner {
+  readonly clock: Clock;
+  /** The connection, as its tabs know it (progress events). */
   readonly ref: ConnRef;
-  readonly host: TabRecord;
+  /** The channel's ref and the tab that hosts it, read at each send: both change when the connection resumes. */
+  readonly link: { readonly leg: ConnRef; readonly host: TabRecord };
   /** The connection's serialization; throws when the value cannot be encoded. */
   encode(value: unknown): Encoded | Promise<Encoded>;
   /** Whether an encoded message of this size can go (else the owner reported why to `from`). */
@@ -73,6 +91,8 @@ export interface SendQueueOwner {
   queueChanged(): void;
   /** With the wire extension: the bytes of a value that travels as it is (a top-level ArrayBuffer or view), if it is one. */
   bare?(value: unknown): Uint8Array | undefined;
+  /** What the remote has not acknowledged grew beyond the bound (`resume`). */
+  overflow?(bytes: number): void;
 }
 
 /**
@@ -81,7 +101,7 @@ export interface SendQueueOwner {
  * HIGH_WATER bytes in flight; the host reports drains through `bufferedamountlow`).
  */
 export class SendQueue {
-  private readonly outbox: Outgoing[] = [];
+  private outbox: Outgoing[] = [];
   private readonly marks: ProgressMark[] = [];
   private nextMessageId = 1;
   private posted = 0;
@@ -92,6 +112,13 @@ export class SendQueue {
   private frames: FrameBounds | undefined;
   /** A move is due at the end of this turn: what is pushed until then shares channel messages. */
   private moveDue = false;
+  /** With `resume`: what went out and the remote has not acknowledged yet, and the next number. */
+  private replay: ReplayBuffer<{ readonly seq: number; readonly size: number; readonly item: Sequenced }> | undefined;
+  private nextSeq = 1;
+  /** Transfers to the host so far: what the heartbeat watches to know that we sent something. */
+  private posts = 0;
+  /** The framed move stopped at its time slice and goes on in a later task. */
+  private sliced: Timer | undefined;
 
   constructor(private readonly owner: SendQueueOwner) {}
 
@@ -101,9 +128,58 @@ export class SendQueue {
     this.pump();
   }
 
-  /** Speaks the wire extension from now on: called before start(), when the channel opens. */
-  useFrames(bounds: FrameBounds): void {
+  /**
+   * Speaks the wire extension from now on: called before start(), when a channel opens. `replayMax`:
+   * with `resume`, messages carry sequence numbers and are kept, up to that many bytes, until acknowledged.
+   */
+  useFrames(bounds: FrameBounds, replayMax?: number): void {
     this.frames = bounds;
+    if (replayMax !== undefined) this.replay ??= new ReplayBuffer(replayMax);
+  }
+
+  /** The channel is gone (its host tab went away): nothing moves until `resend()` on the next one. */
+  pause(): void {
+    this.running = false;
+    this.marks.length = 0;
+    this.posted = 0;
+    this.unsent = 0;
+  }
+
+  /**
+   * A new channel of a resumed connection opened: what the remote has not delivered (it says
+   * `delivered`) goes again first, whole (a message cut off between two parts starts over), then the rest.
+   */
+  resend(delivered: number): void {
+    if (!this.replay) return;
+    this.replay.acked(delivered);
+    const head = this.outbox[0];
+    // A message partly sent is kept already: it goes again from its first part.
+    if (head && (head.kind === "bytes" || head.kind === "close") && head.seq !== 0) this.outbox.shift();
+    const again: Outgoing[] = this.replay.pending().map(({ item }) => {
+      if (item.kind === "bytes") item.messageId = item.next = 0;
+      return item;
+    });
+    this.outbox = again.concat(this.outbox);
+  }
+
+  /** The remote delivered every message up to `delivered`. */
+  acked(delivered: number): void {
+    this.replay?.acked(delivered);
+  }
+
+  /** Changes whenever something went to the channel. */
+  get activity(): number {
+    return this.posts;
+  }
+
+  /** Bytes kept for the remote to acknowledge. */
+  get unacknowledged(): number {
+    return this.replay?.bytes ?? 0;
+  }
+
+  /** A frame of the extension's own (ack, ping): out at once, ahead of what waits, while the channel runs. */
+  control(frame: Uint8Array): void {
+    if (this.running) this.post({ bytes: frame.slice().buffer, sizes: [frame.byteLength] });
   }
 
   push(value: unknown, from: Sender): void {
@@ -113,7 +189,7 @@ export class SendQueue {
 
   /** The close travels behind everything queued: `frame` is the in-band close, if the serialization has one. */
   pushClose(frame: Uint8Array | undefined): void {
-    this.outbox.push({ kind: "close", frame });
+    this.outbox.push({ kind: "close", frame, seq: 0 });
     this.pump();
   }
 
@@ -125,6 +201,8 @@ export class SendQueue {
   }
 
   clear(): void {
+    this.owner.clock.clearTimeout(this.sliced);
+    this.sliced = undefined;
     this.running = false;
     this.outbox.length = 0;
     this.marks.length = 0;
@@ -136,12 +214,24 @@ export class SendQueue {
     if (fit === "refused") return undefined;
     if (this.frames && typeof encoded !== "string") return this.framed(encoded, tag, from, this.frames);
     if (typeof encoded === "string") return { kind: "text", text: encoded, from };
-    return { kind: "bytes", bytes: encoded, from, tag: WIRE_TAG.encoded, cut: fit === "whole" ? undefined : fit, messageId: 0, next: 0 };
+    const cut = fit === "whole" ? undefined : fit;
+    return { kind: "bytes", bytes: encoded, from, tag: WIRE_TAG.encoded, cut, messageId: 0, next: 0, seq: 0, doneReported: false };
   }
 
   private framed(bytes: Uint8Array, tag: WireTag, from: Sender, bounds: FrameBounds): Outgoing {
     const cut = fitsWhole(bytes.byteLength, bounds) ? undefined : "chunked";
-    return { kind: "bytes", bytes, from, tag, cut, messageId: 0, next: 0 };
+    return { kind: "bytes", bytes, from, tag, cut, messageId: 0, next: 0, seq: 0, doneReported: false };
+  }
+
+  /** With `resume`: `item`'s sequence number, given (and the item kept) the first time it goes out. */
+  private sequence(item: Sequenced): number | undefined {
+    if (!this.replay) return undefined;
+    if (item.seq === 0) {
+      item.seq = this.nextSeq++;
+      const size = item.kind === "bytes" ? item.bytes.byteLength : 1;
+      if (!this.replay.keep({ seq: item.seq, size, item })) this.owner.overflow?.(this.replay.bytes);
+    }
+    return item.seq;
   }
 
   /** Messages not yet handed to the host in full: what peerjs's `bufferSize` counts. */
@@ -198,7 +288,7 @@ export class SendQueue {
         this.postChunks(head);
       } else if (head.kind === "text") {
         this.outbox.shift();
-        this.owner.host.post({ t: "rtc-send-text", ref: this.owner.ref, text: head.text, lowWater: this.lowWater() });
+        this.owner.link.host.post({ t: "rtc-send-text", ref: this.owner.link.leg, text: head.text, lowWater: this.lowWater() });
         // bufferedAmount counts UTF-8 bytes: so do `posted` and `unsent`.
         const bytes = utf8Size(head.text);
         this.posted += bytes;
@@ -215,14 +305,27 @@ export class SendQueue {
 
   /** The wire extension's move: whole messages packed into batches, large ones cut into parts. */
   private moveFramed(bounds: FrameBounds): void {
+    if (this.sliced !== undefined) return;
     const packer = new BatchPacker(bounds.bound);
     const flush = () => {
-      if (!packer.empty) this.post(packer.take());
+      if (!packer.empty && this.running) this.post(packer.take());
     };
+    const { clock } = this.owner;
+    const until = clock.now() + SLICE_MS;
+    let encoded = 0;
     while (this.running && this.outbox.length > 0 && this.unsent + packer.bytes < HIGH_WATER) {
       const head = this.outbox[0] as Outgoing;
       switch (head.kind) {
         case "value":
+          if (++encoded % 256 === 0 && clock.now() > until) {
+            flush();
+            this.sliced = clock.setTimeout(() => {
+              this.sliced = undefined;
+              this.move();
+              this.owner.queueChanged();
+            }, 0);
+            return;
+          }
           this.encodeHead(head.value, head.from);
           continue;
         case "pending":
@@ -238,14 +341,16 @@ export class SendQueue {
             continue;
           }
           this.outbox.shift();
-          packer.add(head.tag, head.bytes);
+          packer.add(head.tag, head.bytes, this.sequence(head));
           if (packer.bytes >= BATCH_BYTES) flush();
           continue;
-        case "close":
+        case "close": {
           this.outbox.shift();
           flush();
-          this.post({ bytes: CLOSE_FRAME.slice().buffer, sizes: [CLOSE_FRAME.byteLength] });
+          const frame = closeFrame(this.sequence(head));
+          this.post({ bytes: frame.buffer as ArrayBuffer, sizes: [frame.byteLength] });
           continue;
+        }
         default:
           return assertNever(head);
       }
@@ -256,7 +361,7 @@ export class SendQueue {
   private postParts(message: Extract<Outgoing, { kind: "bytes" }>, { partData }: FrameBounds): void {
     if (message.messageId === 0) message.messageId = this.nextMessageId++;
     const count = Math.max(1, Math.floor(BATCH_BYTES / partData));
-    const frames = frameParts(message.bytes, message.tag, message.messageId, message.next, count, partData);
+    const frames = frameParts(message.bytes, message.tag, message.messageId, message.next, count, partData, this.sequence(message));
     this.postCut(message, frames, partCount(message.bytes.byteLength, partData), partData);
   }
 
@@ -299,8 +404,9 @@ export class SendQueue {
     message.next += frames.sizes.length;
     if (message.next >= total) this.outbox.shift();
     this.post(frames);
+    if (message.doneReported) return;
     const length = message.bytes.byteLength;
-    this.marks.push({ from: message.from, end: this.posted, bytes: Math.min(length, message.next * size), total: length });
+    this.marks.push({ message, from: message.from, end: this.posted, bytes: Math.min(length, message.next * size), total: length });
   }
 
   private postBytes(messages: Uint8Array[], total: number): void {
@@ -315,9 +421,10 @@ export class SendQueue {
 
   /** One transfer to the host: channel messages laid end to end. */
   private post({ bytes, sizes }: FrameBatch): void {
-    this.owner.host.post({ t: "rtc-send", ref: this.owner.ref, bytes, sizes, lowWater: this.lowWater() }, [bytes]);
+    this.owner.link.host.post({ t: "rtc-send", ref: this.owner.link.leg, bytes, sizes, lowWater: this.lowWater() }, [bytes]);
     this.posted += bytes.byteLength;
     this.unsent += bytes.byteLength;
+    this.posts++;
   }
 
   private lowWater(): number {
@@ -330,6 +437,7 @@ export class SendQueue {
       const mark = this.marks.shift() as ProgressMark;
       const { member, sendId } = mark.from;
       const progress = { direction: "send" as const, id: sendId, bytes: mark.bytes, total: mark.total, done: mark.bytes === mark.total };
+      if (progress.done) mark.message.doneReported = true;
       member.post({ t: "conn-progress", member: member.id, ref: this.owner.ref, progress });
     }
   }
@@ -355,4 +463,12 @@ export class SendQueue {
       },
     );
   }
+}
+
+/** The in-band close; with `seq` (`resume`), numbered like a message, so that a resumed channel sends it again. */
+function closeFrame(seq: number | undefined): Uint8Array {
+  if (seq === undefined) return CLOSE_FRAME.slice();
+  const out = new Uint8Array(seqSize(seq) + CLOSE_FRAME.byteLength);
+  out.set(CLOSE_FRAME, writeSeq(out, 0, seq));
+  return out;
 }

@@ -1,6 +1,6 @@
 import { isRecord } from "../contract/guards.js";
 import type { ServerMessage } from "../contract/server-messages.js";
-import { readWireHello } from "./wire-handshake.js";
+import { readWireHello, readWireResume } from "./wire-handshake.js";
 
 const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -27,9 +27,12 @@ export function parseServerMessage(frame: unknown): ServerMessage | string {
       return { type, payload: { msg: isRecord(payload) && isString(payload["msg"]) ? payload["msg"] : "" } };
     case "LEAVE":
       if (!isString(src)) return "LEAVE without src";
-      return isRecord(payload) && isString(payload["connectionId"])
-        ? { type, src, payload: { connectionId: payload["connectionId"] } }
-        : { type, src };
+      if (!isRecord(payload) || !isString(payload["connectionId"])) return { type, src };
+      return {
+        type,
+        src,
+        payload: { connectionId: payload["connectionId"], ...(payload["reason"] === "closed" ? { reason: "closed" } : {}) },
+      };
     case "EXPIRE":
       return isString(src) ? { type, src } : "EXPIRE without src";
     case "OFFER":
@@ -58,7 +61,8 @@ function parseRelayed(type: "OFFER" | "ANSWER" | "CANDIDATE", src: unknown, payl
   const description = { type: sdp["type"] as RTCSdpType, sdp: sdp["sdp"] };
   const sharedpeer = typeof payload["sharedpeer"] === "number" ? payload["sharedpeer"] : undefined;
   const sharedpeerWire = readWireHello(payload["sharedpeerWire"]);
-  const wire = sharedpeerWire ? { sharedpeerWire } : {};
+  const sharedpeerResume = readWireResume(payload["sharedpeerResume"]);
+  const wire = { ...(sharedpeerWire ? { sharedpeerWire } : {}), ...(sharedpeerResume ? { sharedpeerResume } : {}) };
   if (type === "ANSWER") return { type, src, payload: { type: kind, connectionId, sdp: description, sharedpeer, ...wire } };
   return {
     type,

@@ -20,7 +20,9 @@ export interface PeerRegistry {
   readonly platform: Platform;
   newRef(): ConnRef;
   addConnection(link: PeerLink): void;
-  removeConnection(ref: ConnRef): void;
+  removeConnection(link: PeerLink): void;
+  /** `link`'s RTC reports come under `link.leg` from now on, no longer under `from`. */
+  moveLeg(link: PeerLink, from: ConnRef): void;
   /** The tab that hosts an incoming connection, among `members`' tabs. */
   pickHost(members: Iterable<Member>): TabRecord | undefined;
   peerEnded(peer: SharedPeer): void;
@@ -138,10 +140,24 @@ export class SharedPeer implements LinkContext, RelayTarget {
     if (link?.kind === "media") link.answer(by);
   }
 
-  /** A tab died with links it hosted: they are gone, and their remotes are told (leave-policy.ts). */
+  /**
+   * A tab died with links it hosted: a data connection that resumes moves to another tab of ours
+   * (README, "Resuming"); the others are gone, and their remotes are told (leave-policy.ts).
+   */
   hostGone(tab: TabRecord): void {
-    const dead = [...this.connections.values()].filter((c) => c.host === tab);
-    for (const conn of dead) conn.fail("connection-closed", "The tab that hosted this connection closed.");
+    const hosted = [...this.connections.values()].filter((c) => c.host === tab);
+    const next = this.registry.pickHost([...this.members.values()].filter((m) => m.tab !== tab));
+    const dead: PeerLink[] = [];
+    for (const link of hosted) {
+      if (link.kind === "data" && link.resumable && next) {
+        link.redial(next);
+        continue;
+      }
+      dead.push(link);
+      const why = link.kind === "data" && link.resumable ? ", and no other tab of this peer could take it over" : "";
+      if (link.kind === "data") link.failTold(`The tab that hosted this connection closed${why}.`);
+      else link.fail("connection-closed", "The tab that hosted this connection closed.");
+    }
     for (const notice of leaveNotices(dead, (remoteId) => this.linksTo(remoteId).length)) this.signal(notice);
   }
 
@@ -168,9 +184,13 @@ export class SharedPeer implements LinkContext, RelayTarget {
     this.session.send(message);
   }
 
-  forget(link: { readonly ref: ConnRef }): void {
+  forget(link: PeerLink): void {
     this.connections.delete(link.ref);
-    this.registry.removeConnection(link.ref);
+    this.registry.removeConnection(link);
+  }
+
+  moveLeg(link: PeerLink, from: ConnRef): void {
+    this.registry.moveLeg(link, from);
   }
 
   log(level: LogLevel, ...args: unknown[]): void {
@@ -189,6 +209,12 @@ export class SharedPeer implements LinkContext, RelayTarget {
 
   linksTo(remoteId: string): PeerLink[] {
     return [...this.connections.values()].filter((c) => c.remoteId === remoteId);
+  }
+
+  /** A resume OFFER for a connection we no longer have: the re-dialer learns at once that it is over. */
+  refuseResume(src: string, connectionId: string): void {
+    this.log(2, `${src} resumes connection ${connectionId}, which is closed here`);
+    this.signal({ type: "LEAVE", dst: src, payload: { connectionId, reason: "closed" } });
   }
 
   offered(src: string, payload: OfferPayload): void {

@@ -10,6 +10,8 @@ export interface RelayTarget {
   linksTo(remoteId: string): PeerLink[];
   /** A new OFFER, once any link it replaces is closed. */
   offered(src: string, payload: OfferPayload): void;
+  /** An OFFER that resumes a connection this peer does not have (any more). */
+  refuseResume(src: string, connectionId: string): void;
   emitError(error: WireError): void;
   log(level: 1 | 2 | 3, ...args: unknown[]): void;
 }
@@ -18,7 +20,14 @@ export interface RelayTarget {
 export function relay(peer: RelayTarget, message: RelayedMessage): void {
   switch (message.type) {
     case "OFFER": {
-      const existing = peer.find(message.src, message.payload.connectionId);
+      const { connectionId, sharedpeerResume } = message.payload;
+      const existing = peer.find(message.src, connectionId);
+      // A sharedpeer re-dialing a connection whose host tab went away (README, "Resuming").
+      if (sharedpeerResume) {
+        if (existing?.kind === "data" && existing.acceptResume(message.payload, sharedpeerResume)) return;
+        existing?.close();
+        return peer.refuseResume(message.src, connectionId);
+      }
       if (existing) {
         peer.log(2, `offer for existing connection ${message.payload.connectionId}: closing the old one`);
         existing.close();
@@ -38,7 +47,10 @@ export function relay(peer: RelayTarget, message: RelayedMessage): void {
     case "LEAVE": {
       const only = message.payload?.connectionId;
       peer.log(3, only ? `${message.src} lost connection ${only}` : `${message.src} left`);
-      for (const link of peer.linksTo(message.src)) if (!only || link.connectionId === only) link.close();
+      for (const link of peer.linksTo(message.src)) {
+        if (!only) link.close();
+        else if (link.connectionId === only) link.remoteLeft(message.payload?.reason);
+      }
       return;
     }
     case "EXPIRE": {

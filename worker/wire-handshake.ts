@@ -4,10 +4,10 @@
  * the extension only when both payloads carry it; otherwise its wire is peerjs's, byte for byte.
  */
 import type { WireSerialization } from "../contract/options.js";
-import { WIRE_EXTENSION_VERSION, type WireFeature, type WireHello } from "../contract/wire-frames.js";
+import { WIRE_EXTENSION_VERSION, type WireFeature, type WireHello, type WireResume } from "../contract/wire-frames.js";
 
 /** What this build speaks. */
-export const OUR_WIRE: WireHello = { version: WIRE_EXTENSION_VERSION, features: ["frames"] };
+export const OUR_WIRE: WireHello = { version: WIRE_EXTENSION_VERSION, features: ["frames", "resume"] };
 
 /** What an agreed connection uses: the lower version of the two and the features both have. */
 export interface WireAgreement {
@@ -39,4 +39,11 @@ export function readWireHello(field: unknown): WireHello | undefined {
   if (!Array.isArray(features)) return undefined;
   const known = features.filter((f): f is WireFeature => f === "frames" || f === "resume");
   return { version, features: known };
+}
+
+/** The `sharedpeerResume` field as relayed, or undefined when absent or not well formed. */
+export function readWireResume(field: unknown): WireResume | undefined {
+  if (typeof field !== "object" || field === null) return undefined;
+  const { delivered } = field as Record<string, unknown>;
+  return typeof delivered === "number" && Number.isSafeInteger(delivered) && delivered >= 0 ? { delivered } : undefined;
 }

@@ -7,13 +7,13 @@ import { idMaker } from "../support/seeded.js";
 const env = useBrowserEnv();
 const fresh = idMaker();
 
-/** A user whose `count` tabs share a fresh id "alice-…" as "me", and a second user's tab with peer "bob". */
-async function aliceAndBob(count: number) {
+/** A user whose `count` tabs share a fresh id "alice-…" as "me", and a second user's tab with peer "bob" (sharedpeer or the official peerjs). */
+async function aliceAndBob(count: number, lib: "sharedpeer" | "peerjs" = "sharedpeer") {
   const alice = fresh("alice");
   const bobId = fresh("bob");
   const [user, remote] = [await env.user(), await env.user()];
   const tabs = await env.sharedTabs(user, alice, count);
-  const bob = await env.tab(remote);
+  const bob = await env.tab(remote, lib);
   await env.openPeer(bob, "bob", bobId);
   return { alice, bobId, user, remote, tabs, bob };
 }
@@ -69,8 +69,9 @@ test("an incoming connection reaches every tab; data reaches every listening tab
   await Promise.all([user.close(), remote.close()]);
 });
 
+/** A remote that cannot resume (the official peerjs): a sharedpeer one is resume.test.ts's. */
 async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
-  const { alice, bobId, user, remote, tabs, bob } = await aliceAndBob(3);
+  const { alice, bobId, user, remote, tabs, bob } = await aliceAndBob(3, "peerjs");
   const baseline = await stats(tabs[0]!);
 
   const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
@@ -109,13 +110,13 @@ async function hostDies(kill: (tab: Page) => Promise<void>): Promise<void> {
   await Promise.all([user.close(), remote.close()]);
 }
 
-test("the host tab closes: the other tabs and the remote see close within 2 s, and counts return", async () => {
+test("the host tab closes, the remote an official peerjs: the other tabs and the remote see close within 2 s, and counts return", async () => {
   await hostDies((tab) => tab.close());
 });
 
 // A renderer crash needs CDP (Page.crash): Chromium only (README, "Browser support").
 if (testEngine() === "chromium") {
-  test("the host tab crashes: the other tabs and the remote see close within 2 s, and counts return", async () => {
+  test("the host tab crashes, the remote an official peerjs: the other tabs and the remote see close within 2 s, and counts return", async () => {
     await hostDies(async (tab) => {
       const cdp = await tab.context().newCDPSession(tab);
       // The renderer dies before it could answer, so the command never resolves: do not wait for it.

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, test } from "vitest";
 import WebSocket from "ws";
 import type { ConnRef, MemberId } from "../../contract/ids.js";
+import type { PeerSettings } from "../../contract/options.js";
 import { HubHarness, useHubEnv, type TestTab } from "./support/hub-harness.js";
 import { expectListed } from "./support/server-view.js";
 
@@ -12,8 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => bob.close());
 
-async function openPeer(tab: TestTab, id: string): Promise<MemberId> {
-  const member = await tab.attach(id);
+async function openPeer(tab: TestTab, id: string, overrides: Partial<PeerSettings> = {}): Promise<MemberId> {
+  const member = await tab.attach(id, overrides);
   await tab.next("peer-open", (f) => f.member === member);
   return member;
 }
@@ -35,9 +36,11 @@ async function connectToBob(caller: TestTab, member: MemberId, bobTab: TestTab):
   return { mine, bobs: incoming.ref };
 }
 
-test("a tab dies: its connections close in the other tabs and at the remote, the peer lives on", async () => {
+test("a tab dies: its connections that cannot resume close in the other tabs and at the remote, the peer lives on", async () => {
   const [a, b] = [await env.harness.openTab(), await env.harness.openTab()];
-  const [ma, mb] = [await openPeer(a, "alice"), await openPeer(b, "alice")];
+  // Without the wire extension a connection never resumes (README, "Resuming").
+  const noResume = { wireExtension: false };
+  const [ma, mb] = [await openPeer(a, "alice", noResume), await openPeer(b, "alice", noResume)];
   const c = await bob.openTab();
   const mc = await openPeer(c, "bob");
   const fromA = await connectToBob(a, ma, c);
@@ -93,4 +96,52 @@ test("a remote that cannot tell connections apart gets one LEAVE, once the dead 
   // The server relays alice's frames in order: a LEAVE at A's death would have come first.
   expect(frames.filter((f) => f.type !== "OPEN")).toEqual([{ type: "LEAVE", src: "alice", dst: "bob" }]);
   socket.close();
+});
+
+test("a tab dies: a connection that resumes moves to another tab, and the remote takes the new leg as the same connection", async () => {
+  const [a, b] = [await env.harness.openTab(), await env.harness.openTab()];
+  const [ma, mb] = [await openPeer(a, "erin"), await openPeer(b, "erin")];
+  const c = await bob.openTab();
+  const mc = await openPeer(c, "bob");
+  const { mine, bobs } = await connectToBob(a, ma, c);
+  await b.next("conn-open", (f) => f.ref === mine && f.member === mb);
+
+  a.die();
+
+  // B builds the next leg under a ref of its own, for the same connection, and offers it.
+  const leg = await b.next("rtc-create", (f) => f.conn === mine);
+  expect(leg.ref).not.toBe(mine);
+  expect(leg.offer).toBeUndefined();
+  b.post({ t: "rtc-local-description", ref: leg.ref, sdp: { type: "offer", sdp: "v=0 resumed offer" } });
+  // Bob's hub closes the old leg and answers on a new one, in the tab that hosts the connection.
+  await c.next("rtc-close", (f) => f.ref === bobs);
+  const answering = await c.next("rtc-create", (f) => f.conn === bobs && f.offer?.sdp === "v=0 resumed offer");
+  c.post({ t: "rtc-local-description", ref: answering.ref, sdp: { type: "answer", sdp: "v=0 resumed answer" } });
+  await b.next("rtc-remote-description", (f) => f.ref === leg.ref && f.sdp.sdp === "v=0 resumed answer");
+  b.post({ t: "rtc-channel-open", ref: leg.ref });
+  c.post({ t: "rtc-channel-open", ref: answering.ref });
+  await b.next("conn-resumed", (f) => f.ref === mine && f.member === mb);
+  await c.next("conn-resumed", (f) => f.ref === bobs && f.member === mc);
+  expect(b.all("conn-closed")).toEqual([]);
+  expect(c.all("conn-closed")).toEqual([]);
+  expect(b.all("conn-error")).toEqual([]);
+  // The dead leg's ref means nothing now: a report under it does not touch the connection.
+  c.post({ t: "rtc-channel-closed", ref: bobs });
+  await c.settle(mc);
+  expect(c.all("conn-closed")).toEqual([]);
+});
+
+test("a tab dies with no other tab of its peer: a connection that resumes closes at the remote, with an error that says why", async () => {
+  const a = await env.harness.openTab();
+  const ma = await openPeer(a, "frank");
+  const c = await bob.openTab();
+  const mc = await openPeer(c, "bob");
+  const { bobs } = await connectToBob(a, ma, c);
+  a.die();
+  const error = await c.next("conn-error", (f) => f.ref === bobs && f.member === mc);
+  expect(error.error).toEqual({
+    type: "connection-closed",
+    message: "The tab of frank that hosted this connection closed, and no other tab of frank could take it over.",
+  });
+  await c.next("conn-closed", (f) => f.ref === bobs);
 });

@@ -1,19 +1,15 @@
 /** The wire extension between two sharedpeers: its frame codec, its handshake, and a send queue talking to a receive path. */
 import { describe, expect, test } from "vitest";
-import type { ConnRef, MemberId, TabId } from "../../contract/ids.js";
-import { DEFAULT_RECEIVE_LIMITS, type WireSerialization } from "../../contract/options.js";
-import type { ToTab, TransferProgress } from "../../contract/tab-frames.js";
+import { DEFAULT_RECEIVE_LIMITS } from "../../contract/options.js";
 import { PART_HEADER_BYTES, WIRE_KIND, WIRE_TAG, type WireEntry } from "../../contract/wire-frames.js";
 import { BatchPacker, frameBounds, frameParts } from "../../worker/codec/frame-packer.js";
 import { reassemblyLimits } from "../../worker/codec/reassembler.js";
 import { codecFor } from "../../worker/codec/serialization.js";
 import { CLOSE_FRAME, readWireFrame, WireFrameError, writeBatch, batchSize, entrySize } from "../../worker/codec/wire-frame.js";
-import { Member } from "../../worker/member.js";
 import { ReceivePath } from "../../worker/receive-path.js";
-import { SendQueue } from "../../worker/send-queue.js";
-import { TabRecord } from "../../worker/tab.js";
 import { agreeWire, OUR_WIRE, readWireHello, wireOffered } from "../../worker/wire-handshake.js";
 import { FakeClock } from "./support/fake-clock.js";
+import { BOUNDS, pair, turn } from "./support/wire-pair.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -63,7 +59,12 @@ describe("the frame codec", () => {
   test.each([
     ["an empty message", bytesOf(), /empty channel message/],
     ["an unknown kind", bytesOf(0x7f, 1), /kind 0x7f/],
-    ["a reserved kind (seq) in version 1", bytesOf(WIRE_KIND.seq, 0), /kind 0x10 is not part of wire version 1/],
+    ["the reserved kind (pong)", bytesOf(WIRE_KIND.pong), /kind 0x13 is not part of wire version 1/],
+    ["a sequence number 0", bytesOf(WIRE_KIND.seq, 0, WIRE_KIND.close), /sequence number 0/],
+    ["a seq prefix before an ack", bytesOf(WIRE_KIND.seq, 1, WIRE_KIND.ack, 1), /seq prefix before a ack frame/],
+    ["a seq prefix before nothing", bytesOf(WIRE_KIND.seq, 1), /empty channel message/],
+    ["an ack with trailing bytes", bytesOf(WIRE_KIND.ack, 1, 0), /1 bytes after an acknowledgement/],
+    ["a ping with a body", bytesOf(WIRE_KIND.ping, 0), /ping with a body/],
     ["a truncated count", bytesOf(WIRE_KIND.batch, 0x80), /truncated message count/],
     ["a count of none", bytesOf(WIRE_KIND.batch, 0), /announces 0 messages/],
     ["an oversize count", bytesOf(WIRE_KIND.batch, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0), /announces 4294967295 messages in 2 bytes/],
@@ -104,7 +105,7 @@ describe("coalescing", () => {
   });
 
   test("bounds follow the path's max-message-size, up to 256 KiB", () => {
-    expect(frameBounds(65536)).toEqual({ bound: 65536, partData: 65536 - PART_HEADER_BYTES });
+    expect(frameBounds(65536)).toEqual({ bound: 65536, partData: 65536 - PART_HEADER_BYTES, prefix: 0 });
     expect(frameBounds(1073741823).bound).toBe(256 * KiB);
     expect(frameBounds(Infinity).bound).toBe(256 * KiB);
     expect(frameBounds(10).partData).toBe(1024 - PART_HEADER_BYTES);
@@ -113,11 +114,13 @@ describe("coalescing", () => {
 
 describe("the handshake", () => {
   test("the extension is used only when both payloads carry it", () => {
-    expect(agreeWire(OUR_WIRE, OUR_WIRE)).toEqual({ version: 1, features: ["frames"] });
+    expect(agreeWire(OUR_WIRE, OUR_WIRE)).toEqual({ version: 1, features: ["frames", "resume"] });
     expect(agreeWire(OUR_WIRE, undefined)).toBeUndefined();
     expect(agreeWire(undefined, OUR_WIRE)).toBeUndefined();
     // A later version talks version 1 with us; features only one side has are not used.
-    expect(agreeWire(OUR_WIRE, { version: 3, features: ["frames", "resume"] })).toEqual({ version: 1, features: ["frames"] });
+    expect(agreeWire(OUR_WIRE, { version: 3, features: ["frames", "resume"] })).toEqual({ version: 1, features: ["frames", "resume"] });
+    // An earlier sharedpeer that speaks frames but does not resume: frames only.
+    expect(agreeWire(OUR_WIRE, { version: 1, features: ["frames"] })).toEqual({ version: 1, features: ["frames"] });
     expect(agreeWire(OUR_WIRE, { version: 2, features: ["resume"] })).toBeUndefined();
   });
 
@@ -142,70 +145,6 @@ describe("the handshake", () => {
     expect(readWireHello({ version: 2, features: ["frames", "zstd", 7] })).toEqual({ version: 2, features: ["frames"] });
   });
 });
-
-/** A tab that records what the worker posts to it instead of sending it. */
-class RecordingTab extends TabRecord {
-  readonly frames: ToTab[] = [];
-  constructor() {
-    const { port1 } = new MessageChannel();
-    super("tab_test" as TabId, port1, true, 0, () => {});
-    port1.close();
-  }
-  override post(frame: ToTab): void {
-    this.frames.push(frame);
-  }
-}
-
-const ref = 1 as ConnRef;
-const BOUNDS = frameBounds(256 * KiB);
-
-/** A send queue speaking the extension, and what its far end's receive path delivers. */
-function pair(serialization: WireSerialization) {
-  const tab = new RecordingTab();
-  const member = new Member("m_test" as MemberId, tab, 0);
-  const codec = codecFor(serialization);
-  const queue = new SendQueue({
-    ref,
-    host: tab,
-    encode: (value) => codec.encode(value),
-    admit: () => "whole",
-    reportError: () => {},
-    closeNow: () => {},
-    queueChanged: () => {},
-    bare: (value) => (value instanceof ArrayBuffer ? new Uint8Array(value) : undefined),
-  });
-  queue.useFrames(BOUNDS);
-  queue.start();
-  const delivered: unknown[] = [];
-  const progress: TransferProgress[] = [];
-  const broken: string[] = [];
-  let closed = 0;
-  const limits = reassemblyLimits(DEFAULT_RECEIVE_LIMITS);
-  const incoming = new ReceivePath(codec, limits, "remote", new FakeClock(), {
-    deliver: (value) => delivered.push(value),
-    progress: (p) => progress.push(p),
-    closed: () => closed++,
-    broken: (message) => broken.push(message),
-  });
-  incoming.useFrames(new Set([WIRE_TAG.encoded, WIRE_TAG.bytes, WIRE_TAG.text]));
-  let read = 0;
-  /** Channel messages posted so far, and hands the new ones to the receive path. */
-  const pass = (): number[] => {
-    const sends = tab.frames.filter((f): f is Extract<ToTab, { t: "rtc-send" }> => f.t === "rtc-send");
-    for (const send of sends.slice(read)) {
-      let at = 0;
-      for (const size of send.sizes) {
-        incoming.received(new Uint8Array(send.bytes, at, size));
-        at += size;
-      }
-    }
-    read = sends.length;
-    return sends.flatMap((s) => s.sizes);
-  };
-  return { queue, member, incoming, delivered, progress, broken, pass, closed: () => closed };
-}
-
-const turn = () => Promise.resolve();
 
 describe("a send queue and a receive path speaking the extension", () => {
   test("10,000 messages of one turn travel in a few channel messages, each within the bound, and arrive in order", async () => {

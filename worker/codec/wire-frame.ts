@@ -3,7 +3,15 @@
  * protocol.md §5.2). Reading trusts nothing: every count and length is checked against the bytes
  * that are really there before anything is held, and any breach is a WireFrameError.
  */
-import { PART_HEADER_BYTES, WIRE_KIND, WIRE_TAG, type WireEntry, type WireFrame, type WireTag } from "../../contract/wire-frames.js";
+import {
+  PART_HEADER_BYTES,
+  WIRE_KIND,
+  WIRE_TAG,
+  type SequencedFrame,
+  type WireEntry,
+  type WireFrame,
+  type WireTag,
+} from "../../contract/wire-frames.js";
 
 export class WireFrameError extends Error {
   override readonly name = "WireFrameError";
@@ -77,6 +85,27 @@ export function writePart(out: Uint8Array, at: number, header: PartHeader, slice
 
 export const CLOSE_FRAME: Uint8Array = new Uint8Array([WIRE_KIND.close]);
 
+export const PING_FRAME: Uint8Array = new Uint8Array([WIRE_KIND.ping]);
+
+/** Writes the `seq` prefix of a frame whose first message is `seq` at `out[at]`; returns where it ends. */
+export function writeSeq(out: Uint8Array, at: number, seq: number): number {
+  out[at] = WIRE_KIND.seq;
+  return writeVaruint(out, at + 1, seq);
+}
+
+/** Bytes the `seq` prefix for `seq` takes. */
+export function seqSize(seq: number): number {
+  return 1 + varuintSize(seq);
+}
+
+/** The acknowledgement: every message up to `delivered` arrived. */
+export function ackFrame(delivered: number): Uint8Array {
+  const out = new Uint8Array(1 + varuintSize(delivered));
+  out[0] = WIRE_KIND.ack;
+  writeVaruint(out, 1, delivered);
+  return out;
+}
+
 function readTag(byte: number | undefined): WireTag {
   if (byte === WIRE_TAG.encoded || byte === WIRE_TAG.text || byte === WIRE_TAG.bytes) return byte;
   throw new WireFrameError(`unknown message tag ${String(byte)}`);
@@ -136,10 +165,32 @@ function readPart(bytes: Uint8Array): WireFrame {
   return { kind: "part", tag, messageId, n, total, length, data: bytes.subarray(PART_HEADER_BYTES) };
 }
 
+/** A frame that a `seq` prefix may carry. */
+function readSequenced(bytes: Uint8Array): SequencedFrame {
+  const frame = readWireFrame(bytes);
+  if (frame.kind === "batch" || frame.kind === "part" || frame.kind === "close") return frame;
+  throw new WireFrameError(`a seq prefix before a ${frame.kind} frame`);
+}
+
 /** One channel message of the extension, read; throws WireFrameError when it is not well formed. */
 export function readWireFrame(bytes: Uint8Array): WireFrame {
   const kind = bytes[0];
   switch (kind) {
+    case WIRE_KIND.seq: {
+      const reader = Object.assign(new Reader(bytes), { at: 1 });
+      const seq = reader.varuint("sequence number");
+      if (seq === 0) throw new WireFrameError("sequence number 0");
+      return { kind: "seq", seq, frame: readSequenced(bytes.subarray(reader.at)) };
+    }
+    case WIRE_KIND.ack: {
+      const reader = Object.assign(new Reader(bytes), { at: 1 });
+      const delivered = reader.varuint("acknowledged sequence number");
+      if (reader.left !== 0) throw new WireFrameError(`${reader.left} bytes after an acknowledgement`);
+      return { kind: "ack", delivered };
+    }
+    case WIRE_KIND.ping:
+      if (bytes.byteLength !== 1) throw new WireFrameError("a ping with a body");
+      return { kind: "ping" };
     case WIRE_KIND.batch:
       return readBatch(Object.assign(new Reader(bytes), { at: 1 }));
     case WIRE_KIND.part:
@@ -150,7 +201,7 @@ export function readWireFrame(bytes: Uint8Array): WireFrame {
     case undefined:
       throw new WireFrameError("an empty channel message");
     default:
-      // The reserved kinds (seq, ack, ping, pong) included: version 1 never sends them.
+      // pong included: reserved, never sent.
       throw new WireFrameError(`frame kind 0x${kind.toString(16)} is not part of wire version 1`);
   }
 }
