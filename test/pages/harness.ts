@@ -57,6 +57,8 @@ interface PeerFlags {
   destroyed: boolean;
 }
 const flagLog = new Map<string, PeerFlags[]>();
+/** Running `startPump`s by "key|tag": how many each sent. */
+const pumps = new Map<string, { sent: number; stop: () => void }>();
 
 function errorText(e: unknown): string {
   const err = e as { type?: string; message?: string };
@@ -77,6 +79,8 @@ function watchConnection(peerName: string, conn: AnyConnection, listen: boolean)
   connLog.set(key, log);
   conn.on("open", () => note(log, "open"));
   conn.on("close", () => note(log, "close"));
+  // sharedpeer only: the connection came back on another tab's RTCPeerConnection (same object, still open).
+  conn.on("resumed", () => note(log, "resumed"));
   conn.on("error", (e: never) => note(log, `error:${errorText(e)}`));
   if (listen)
     conn.on("data", (d: never) => {
@@ -91,6 +95,19 @@ function watchConnection(peerName: string, conn: AnyConnection, listen: boolean)
   return key;
 }
 
+/** `bytes` bytes, byte i = (i * 31 + seed) & 0xff: the page that receives it can check it whole. */
+function patterned(bytes: number, seed: number): ArrayBuffer {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out.buffer;
+}
+
+function isPatterned(buffer: ArrayBuffer, seed: number): boolean {
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== ((i * 31 + seed) & 0xff)) return false;
+  return true;
+}
+
 function timed(log: Recorded | undefined): Array<[string, number]> {
   return (log?.events ?? []).map((e, i) => [e, log?.eventAt[i] ?? 0]);
 }
@@ -100,7 +117,14 @@ export function until<T>(check: () => T | undefined, what: string, ms = 15000): 
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
-      const v = check();
+      let v: T | undefined;
+      // A check that throws (a connection closed while waiting for it to open) rejects, also after
+      // the first tick, where a throw would otherwise escape the timer and leave this pending.
+      try {
+        v = check();
+      } catch (error) {
+        return reject(error instanceof Error ? error : new Error(String(error)));
+      }
       if (v !== undefined) return resolve(v);
       if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(tick, 10);
@@ -238,6 +262,77 @@ export function createHarness(Peer: PeerCtor) {
       if (!c) throw new Error(`no connection ${key}`);
       for (let i = 0; i < count; i++) c.send({ tag, i });
     },
+    /**
+     * In one task: `before` messages {tag, i} (i from 0), one ArrayBuffer of `bytes` bytes patterned
+     * with `seed` (see `buffers`), then `after` more {tag, i}.
+     */
+    sendLoad(key: string, tag: string, before: number, bytes: number, after: number, seed: number) {
+      const c = conns.get(key);
+      if (!c) throw new Error(`no connection ${key}`);
+      for (let i = 0; i < before; i++) c.send({ tag, i });
+      c.send(patterned(bytes, seed));
+      for (let i = before; i < before + after; i++) c.send({ tag, i });
+    },
+    /** The received ArrayBuffers, checked here in the page: index among the data, size, and whether every byte is `seed`'s pattern. */
+    buffers: (key: string, seed: number) =>
+      (connLog.get(key)?.data ?? []).flatMap((d, at) =>
+        d instanceof ArrayBuffer ? [{ at, byteLength: d.byteLength, intact: isPatterned(d, seed) }] : [],
+      ),
+    /** Received data in order, short: "tag:i" for {tag, i}, "bytes:<length>:intact|broken" for an ArrayBuffer (pattern `seed`). */
+    digest: (key: string, seed: number) =>
+      (connLog.get(key)?.data ?? []).map((d) => {
+        if (d instanceof ArrayBuffer) return `bytes:${d.byteLength}:${isPatterned(d, seed) ? "intact" : "broken"}`;
+        const m = d as { tag?: unknown; i?: unknown };
+        return `${String(m.tag)}:${String(m.i)}`;
+      }),
+    /** Whether a received message is arriving in parts right now: the last receive progress is not `done`. */
+    receivingPart(key: string): boolean {
+      const last = connLog
+        .get(key)
+        ?.progress.filter((p) => p.startsWith("receive:"))
+        .at(-1);
+      return last !== undefined && !last.endsWith(":done");
+    },
+    /** Waits for the `count`th `resumed` on `key`; a `close` or `error` first rejects, naming the events seen. */
+    waitResumed: (key: string, count = 1, ms?: number) =>
+      until(
+        () => {
+          const events = connLog.get(key)?.events ?? [];
+          const bad = events.find((e) => e.startsWith("error") || e === "close");
+          // Each distinct event once: a pump that goes on sending adds one error per message.
+          if (bad) throw new Error(`connection ${key} did not resume: ${[...new Set(events)].join(", ")}`);
+          return events.filter((e) => e === "resumed").length >= count ? true : undefined;
+        },
+        `${key} resumed ×${count}`,
+        ms,
+      ),
+    /** Sends {tag, i} on `key` (i from 0), `perTick` messages every `everyMs`, until `stopPump`. */
+    startPump(key: string, tag: string, perTick: number, everyMs: number) {
+      const c = conns.get(key);
+      if (!c) throw new Error(`no connection ${key}`);
+      const pump = { sent: 0, stop: () => clearInterval(timer) };
+      const timer = setInterval(() => {
+        for (let n = 0; n < perTick; n++) c.send({ tag, i: pump.sent++ });
+      }, everyMs);
+      pumps.set(`${key}|${tag}`, pump);
+    },
+    /** Stops a `startPump`; how many it sent. */
+    stopPump(key: string, tag: string): number {
+      const pump = pumps.get(`${key}|${tag}`);
+      if (!pump) throw new Error(`no pump ${tag} on ${key}`);
+      pump.stop();
+      return pump.sent;
+    },
+    /** The `i` of each received {tag, i} with this `tag`, in arrival order. */
+    tagged: (key: string, tag: string) =>
+      (connLog.get(key)?.data ?? []).flatMap((d) => ((d as { tag?: unknown }).tag === tag ? [(d as { i: number }).i] : [])),
+    /** Waits until `count` messages {tag, i} with this `tag` arrived on `key`. */
+    waitTagged: (key: string, tag: string, count: number, ms?: number) =>
+      until(
+        () => ((connLog.get(key)?.data ?? []).filter((d) => (d as { tag?: unknown }).tag === tag).length >= count ? true : undefined),
+        `${count} × ${tag} on ${key}`,
+        ms,
+      ),
     /** As `connect`, and sends `count` messages {tag, i} in the task in which the connection opens. */
     connectAndBurst(name: string, remote: string, tag: string, count: number, ...args: unknown[]): string {
       const peer = peers.get(name);
