@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
 import { crashTab, killableWorkerEnv, killWorker, workerHomes } from "../support/kill-worker.js";
 import { idMaker } from "../support/seeded.js";
+import { bobDials } from "../support/exchange.js";
 
 const env = useBrowserEnv({}, killableWorkerEnv({ pageHost: "lan.test" }));
 const fresh = idMaker();
@@ -34,10 +35,7 @@ test("no Web Locks: tabs share one id, a remote connects, a tab that goes is not
 
   const bob = await env.tab(remote, "peerjs");
   await env.openPeer(bob, "bob", bobId);
-  const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
-  await bob.evaluate((k) => H.waitOpen(k), bobKey);
-  const key = `me/${bobKey.split("/")[1]!}`;
-  for (const tab of tabs) await tab.evaluate((k) => H.waitOpen(k), key);
+  const { bobKey, key } = await bobDials(bob, alice, tabs);
   await bob.evaluate((k) => H.sendNumbered(k, "bob", 10), bobKey);
   for (const tab of tabs) await tab.evaluate((k) => H.waitData(k, 10), key);
 
@@ -76,10 +74,7 @@ test("no Web Locks: tabs share one id, a remote connects, a tab that goes is not
   expect(await last!.evaluate(() => H.peerState("me")?.mode)).toBe("shared");
 
   // And it works: a new connection from the remote carries data.
-  const bobKey2 = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
-  await bob.evaluate((k) => H.waitOpen(k), bobKey2);
-  const key2 = `me/${bobKey2.split("/")[1]!}`;
-  await last!.evaluate((k) => H.waitOpen(k), key2);
+  const { bobKey: bobKey2, key: key2 } = await bobDials(bob, alice, [last!]);
   await last!.evaluate((k) => H.sendNumbered(k, "alice", 10), key2);
   await bob.evaluate((k) => H.waitData(k, 10), bobKey2);
   expect(await bob.evaluate((k) => H.numbered(k), bobKey2)).toEqual(Array.from({ length: 10 }, (_, i) => `alice:${i}`));

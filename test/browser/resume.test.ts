@@ -14,6 +14,7 @@ import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { testEngine, useBrowserEnv } from "../support/env.js";
 import { others, resumeKit, type Timed } from "../support/resume.js";
+import { bobDials } from "../support/exchange.js";
 
 const env = useBrowserEnv();
 const kit = resumeKit(env);
@@ -89,10 +90,7 @@ test("an official peerjs remote: alice's host tab closes; the remote and alice's
   const aliceTabs = await env.sharedTabs(aliceUser, alice, 2);
   const bob = await env.tab(bobUser, "peerjs");
   await env.openPeer(bob, "bob", bobId);
-  const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
-  await bob.evaluate((k) => H.waitOpen(k), bobKey);
-  const key = `me/${bobKey.split("/")[1]!}`;
-  for (const tab of aliceTabs) await tab.evaluate((k) => H.waitOpen(k), key);
+  const { bobKey, key } = await bobDials(bob, alice, aliceTabs);
   const host = await kit.host(aliceTabs, key);
   const [other] = others(aliceTabs, host);
 

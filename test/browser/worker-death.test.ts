@@ -14,6 +14,7 @@ import type { Page } from "playwright-core";
 import { useBrowserEnv } from "../support/env.js";
 import { killableWorkerEnv, killStuckWorker, killWorker, workerHomes } from "../support/kill-worker.js";
 import { idMaker } from "../support/seeded.js";
+import { bobDials } from "../support/exchange.js";
 
 const env = useBrowserEnv({}, killableWorkerEnv());
 const fresh = idMaker();
@@ -50,10 +51,7 @@ test("the worker dies under three tabs while a peerjs remote sends: every tab an
   const bob = await env.tab(remote, "peerjs");
   await env.openPeer(bob, "bob", bobId);
 
-  const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
-  await bob.evaluate((k) => H.waitOpen(k), bobKey);
-  const oldKey = `me/${bobKey.split("/")[1]!}`;
-  for (const tab of tabs) await tab.evaluate((k) => H.waitOpen(k), oldKey);
+  const { bobKey, key: oldKey } = await bobDials(bob, alice, tabs);
   // bob sends every 10 ms until its connection closes.
   await bob.evaluate((k) => {
     const conn = H.conn(k)!;
@@ -85,10 +83,7 @@ test("the worker dies under three tabs while a peerjs remote sends: every tab an
   expect(await tabs[0]!.evaluate(() => H.stats("me"))).toMatchObject({ peers: 1, tabs: 3, members: 3, sockets: 1, peerTabs: 3 });
 
   // A new connection from the remote carries data both ways, and only what was sent after the death.
-  const bobKey2 = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), alice);
-  await bob.evaluate((k) => H.waitOpen(k), bobKey2);
-  const newKey = `me/${bobKey2.split("/")[1]!}`;
-  for (const tab of tabs) await tab.evaluate((k) => H.waitOpen(k), newKey);
+  const { bobKey: bobKey2, key: newKey } = await bobDials(bob, alice, tabs);
   await bob.evaluate((k) => H.sendNumbered(k, "after", 50), bobKey2);
   const after = Array.from({ length: 50 }, (_, i) => `after:${i}`);
   for (const tab of tabs) {

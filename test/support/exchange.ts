@@ -41,3 +41,15 @@ export async function callBothWays(caller: Page, callee: Page, calleeId: string,
   await caller.evaluate((k) => M.waitEvent(k, "close", 10_000), out);
   await callee.evaluate((k) => M.waitEvent(k, "close", 10_000), inc);
 }
+
+/**
+ * Peer "bob" on `bob` dials `aliceId` (reliable); resolves once bob and every tab in `tabs` (peer
+ * "me") have it open: bob's key, and the key ("me/<connectionId>") it has in alice's tabs.
+ */
+export async function bobDials(bob: Page, aliceId: string, tabs: readonly Page[]): Promise<{ bobKey: string; key: string }> {
+  const bobKey = await bob.evaluate((to) => H.connect("bob", to, { reliable: true }), aliceId);
+  await bob.evaluate((k) => H.waitOpen(k), bobKey);
+  const key = `me/${bobKey.split("/")[1]!}`;
+  for (const tab of tabs) await tab.evaluate((k) => H.waitOpen(k), key);
+  return { bobKey, key };
+}
