@@ -29,6 +29,10 @@ if (testEngine() === "chromium") {
   });
 }
 
+test("alice's host tab reloads mid-transfer: the connection resumes on another alice tab; nothing lost, doubled or reordered", async () => {
+  await kit.hostGoes("alice", "reload");
+});
+
 test("bob's host tab closes mid-transfer (bob sending from his other tab): the connection resumes; nothing lost, doubled or reordered", async () => {
   await kit.hostGoes("bob", "close");
 });

@@ -92,6 +92,8 @@ export function resumeKit(env: BrowserEnv) {
   }
 
   const closeTab: Cut = (tab) => tab.close();
+  // The page comes back as a new tab with no Peer: the connection must have moved to another.
+  const reload: Cut = (tab) => tab.reload();
   const crash: Cut = async (tab) => {
     // Chromium says when the renderer is gone; Firefox's SIGKILL is done when crashTab returns.
     const crashed = env.engine === "chromium" ? tab.waitForEvent("crash", { timeout: 5000 }) : undefined;
@@ -167,7 +169,7 @@ export function resumeKit(env: BrowserEnv) {
   }
 
   /** Alice 3 tabs, bob 2; one host tab (alice's or bob's) goes mid-transfer; bob sends from a tab that stays. */
-  async function hostGoes(side: "alice" | "bob", how: "close" | "crash"): Promise<void> {
+  async function hostGoes(side: "alice" | "bob", how: "close" | "crash" | "reload"): Promise<void> {
     const p = await pair(3, 2, { crashable: how === "crash" });
     const aliceHost = await host(p.aliceTabs, p.key);
     const bobHost = await host(p.bobTabs, p.key);
@@ -178,14 +180,15 @@ export function resumeKit(env: BrowserEnv) {
     const sender = others(p.bobTabs, bobHost)[0]!;
     const peerBefore = await peerEventsOf([...aliceLeft, ...bobLeft]);
 
-    const cut = await cutMidTransfer(p.key, sender, aliceLeft[0]!, victim, how === "close" ? closeTab : crash, "bob");
+    const cuts = { close: closeTab, crash, reload };
+    const cut = await cutMidTransfer(p.key, sender, aliceLeft[0]!, victim, cuts[how], "bob");
     const aliceResumed = await resumedIn(aliceLeft, p.key, cut);
     const bobResumed = await resumedIn(bobLeft, p.key, cut);
     await deliveredOnce(sender, aliceLeft, p.key, loadDigest("bob"));
     const deliveredIn = Date.now() - cut.cutAt;
     await unbroken([...aliceLeft, ...bobLeft], p.key, 1, peerBefore);
     console.log(
-      `resume [${env.engine}] ${side}'s host tab ${how === "close" ? "closes" : "crashes"}: ${cut.cutNote}; resumed after ` +
+      `resume [${env.engine}] ${side}'s host tab ${{ close: "closes", crash: "crashes", reload: "reloads" }[how]}: ${cut.cutNote}; resumed after ` +
         `${aliceResumed.join("/")} ms at alice, ${bobResumed.join("/")} ms at bob; all delivered and checked ${deliveredIn} ms after the cut`,
     );
     await Promise.all([p.aliceUser.close(), p.bobUser.close()]);
