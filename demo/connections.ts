@@ -1,7 +1,8 @@
 /**
  * Every connection this tab knows of, as a list. A connection can reach a tab three ways: this tab
  * dialled it (`peer.connect`), a remote dialled the peer (`connection` fires in every tab), or a
- * sibling tab dialled it (`sharedConnection`).
+ * sibling tab dialled it (`sharedConnection`). When the tab hosting a connection goes away, the
+ * connection resumes from another tab (`resumed`): its row says so and shows the new host.
  */
 import type { DataConnection, Peer, SerializationName } from "sharedpeer";
 import { note } from "./activity.js";
@@ -15,12 +16,17 @@ export interface Tracked {
   readonly origin: Origin;
   state: ConnState;
   error: string | null;
+  /** How often it resumed on a new RTCPeerConnection, and what the last time meant for this tab. */
+  resumes: number;
+  resumeNote: string | null;
+  /** This tab hosted its RTCPeerConnection when it opened or last resumed. */
+  hostedHere: boolean;
 }
 
 type DataHandler = (conn: DataConnection, data: unknown) => void;
 type ConnHandler = (conn: DataConnection) => void;
 
-/** Which tab hosts a connection changes without an event when its host tab closes: redraw now and then. */
+/** The host can change between events (a re-dial gets its new tab before `resumed`): redraw now and then. */
 const REDRAW_MS = 1000;
 
 const HOST_LABEL = { this: "this tab", other: "another tab", pending: "…", none: "–" } as const;
@@ -82,12 +88,21 @@ export class Connections {
 
   private add(conn: DataConnection, origin: Origin): void {
     if (this.tracked.has(conn.connectionId)) return;
-    const entry: Tracked = { conn, origin, state: conn.open ? "open" : "connecting", error: null };
+    const entry: Tracked = {
+      conn,
+      origin,
+      state: conn.open ? "open" : "connecting",
+      error: null,
+      resumes: 0,
+      resumeNote: null,
+      hostedHere: conn.peerConnection !== null,
+    };
     this.tracked.set(conn.connectionId, entry);
     if (origin === "incoming") note("info", `${conn.peer} connected to us`);
     if (origin === "dialled in another tab") note("info", `Another tab connected to ${conn.peer}`);
     conn.on("open", () => {
       entry.state = "open";
+      entry.hostedHere = conn.peerConnection !== null;
       note("ok", `Connection to ${conn.peer} is open`);
       this.changed();
     });
@@ -96,6 +111,7 @@ export class Connections {
       note("info", `Connection to ${conn.peer} closed`);
       this.changed();
     });
+    conn.on("resumed", () => this.resumed(entry));
     conn.on("error", (error) => {
       entry.error = `${error.type}: ${error.message}`;
       note("error", `${conn.peer}: ${error.message}`, error.type);
@@ -105,6 +121,23 @@ export class Connections {
       for (const fn of this.dataHandlers) fn(conn, data);
     });
     for (const fn of this.connHandlers) fn(conn);
+    this.changed();
+  }
+
+  /** It stayed open over a new RTCPeerConnection: say where it went, from this tab's point of view. */
+  private resumed(entry: Tracked): void {
+    const here = entry.conn.peerConnection !== null;
+    entry.resumeNote =
+      here && !entry.hostedHere
+        ? "moved to this tab: the tab that hosted it went away"
+        : !here && entry.hostedHere
+          ? "moved to another tab"
+          : here
+            ? "resumed in this tab: the remote re-dialled it"
+            : "resumed in another tab of this peer";
+    entry.hostedHere = here;
+    entry.resumes += 1;
+    note("ok", `Connection to ${entry.conn.peer} resumed, nothing lost: ${entry.resumeNote}`);
     this.changed();
   }
 
@@ -142,7 +175,7 @@ export class Connections {
     const { conn, state } = entry;
     const host = state === "closed" ? "none" : conn.peerConnection !== null ? "this" : state === "connecting" ? "pending" : "other";
     const stateLabel = state === "connecting" ? "connecting…" : state;
-    const signature = [state, host, entry.error ?? ""].join("|");
+    const signature = [state, host, entry.error ?? "", entry.resumes].join("|");
     const action =
       state === "closed"
         ? h("button", { type: "button", class: "link", "data-testid": "dismiss-conn", title: "Remove from the list" }, "dismiss")
@@ -165,6 +198,7 @@ export class Connections {
         "data-connection-id": conn.connectionId,
         "data-state": state,
         "data-host": host,
+        "data-resumed": entry.resumes,
         "data-signature": signature,
       },
       h(
@@ -185,6 +219,18 @@ export class Connections {
         h("span", { class: "muted" }, entry.origin),
         action,
       ),
+      entry.resumeNote && state !== "closed"
+        ? h(
+            "div",
+            {
+              class: "conn-resumed",
+              "data-testid": "conn-resumed",
+              title: "Messages in flight were sent again; nothing was lost or doubled",
+            },
+            h("span", { class: "badge state-resumed" }, entry.resumes > 1 ? `resumed ${entry.resumes}×` : "resumed"),
+            h("span", {}, entry.resumeNote),
+          )
+        : null,
       entry.error ? h("div", { class: "conn-error", "data-testid": "conn-error" }, entry.error) : null,
     );
   }

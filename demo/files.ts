@@ -2,6 +2,8 @@
  * File transfer: pick or drop a file, choose a connection, send `{ kind: "file", name, type, size,
  * data }` (after a small `file-offer` that names it). Progress comes from the library's
  * `sendProgress` (this tab's sends) and `receiveProgress` (every tab of the receiving peer) events.
+ * When the connection resumes on a new RTCPeerConnection (`resumed`), a file cut off in flight is sent
+ * again whole: its row starts over and finishes, on both ends.
  */
 import type { DataConnection, TransferProgress } from "sharedpeer";
 import { note } from "./activity.js";
@@ -148,6 +150,17 @@ export function mountFiles(connections: Connections): void {
         state.byMessage.set(p.id, view);
       }
       view.progress(p.bytes, p.total);
+    });
+
+    // A cut-off message comes again whole: the sender's progress restarts under the same sendId, the
+    // receiver's under a new message number, which the row takes as the oldest unnumbered one.
+    conn.on("resumed", () => {
+      for (const [id, view] of state.byMessage) {
+        if (view.finished) continue;
+        state.byMessage.delete(id);
+        view.restart();
+      }
+      for (const [key, view] of sending) if (key.startsWith(`${conn.connectionId}/`)) view.restart();
     });
 
     conn.on("close", () => {

@@ -9,6 +9,8 @@ export class TransferView {
   finished = false;
   /** The bytes are known to be a file (an offer or the file itself arrived), not some other large message. */
   named: boolean;
+  /** How often it started over because its connection resumed (it is sent again whole). */
+  private restarts = 0;
   private readonly started = performance.now();
   private readonly bar: HTMLElement;
   private readonly fill: HTMLElement;
@@ -66,6 +68,17 @@ export class TransferView {
     this.title.textContent = name;
   }
 
+  /** Its connection resumed on a new RTCPeerConnection while this was in flight: it comes again from the start. */
+  restart(): void {
+    if (this.finished) return;
+    this.restarts += 1;
+    this.element.dataset["restarts"] = String(this.restarts);
+    this.status.textContent = this.direction === "send" ? "sending again" : "receiving again";
+    this.status.title = "The connection moved to a new RTCPeerConnection while this was in flight: it is sent again whole.";
+    this.status.classList.add("state-resent");
+    this.setPercent(0);
+  }
+
   progress(bytes: number, total: number): void {
     if (this.finished) return;
     const percent = total > 0 ? Math.min(99, Math.floor((bytes / total) * 100)) : 0;
@@ -80,6 +93,7 @@ export class TransferView {
     this.setPercent(100);
     this.element.dataset["state"] = "done";
     this.status.textContent = this.direction === "send" ? "sent" : "received";
+    this.status.classList.remove("state-resent");
     this.status.classList.add("state-open");
     const elapsed = performance.now() - this.started;
     this.detail.replaceChildren(`${formatBytes(bytes)} in ${(elapsed / 1000).toFixed(1)} s · ${formatRate(bytes, elapsed)}`);
@@ -96,6 +110,7 @@ export class TransferView {
     this.finished = true;
     this.element.dataset["state"] = "failed";
     this.status.textContent = "failed";
+    this.status.classList.remove("state-resent");
     this.status.classList.add("state-closed");
     this.detail.textContent = reason;
   }

@@ -1,6 +1,7 @@
 /**
  * The demo (issue 7) as a web developer meets it: two tabs of one user share a peer, a second user
- * connects, they chat, and a 5 MiB file crosses with progress on both ends and arrives intact.
+ * connects, they chat, and a 5 MiB file crosses with progress on both ends and arrives intact; the tab
+ * hosting the connection closes while a 20 MiB file arrives, and the connection moves to the other tab.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
@@ -14,6 +15,8 @@ import { testEngine } from "../support/env.js";
 const root = new URL("../..", import.meta.url).pathname;
 const shots = `${root}test-results`;
 const FILE_BYTES = 5 * 1024 * 1024;
+/** Large enough that the transfer is still under way when the hosting tab is closed. */
+const BIG_FILE_BYTES = 20 * 1024 * 1024;
 
 let server: RunningPeerServer;
 let vite: ViteDevServer;
@@ -132,7 +135,7 @@ async function expectDone(page: Page, direction: "send" | "receive", name: strin
   expect(await transfer.locator("[data-testid=transfer-detail]").textContent()).toContain(`${size} in `);
 }
 
-test("two tabs share a peer, a second user connects, chats and swaps 5 MiB files with progress on both ends", async () => {
+test("two tabs share a peer, a second user connects, chats, swaps files with progress, and the connection survives its tab", async () => {
   const aliceId = `alice-${run}`;
   const bobId = `bob-${run}`;
   const [aliceUser, bobUser] = [await user(), await user()];
@@ -231,13 +234,45 @@ test("two tabs share a peer, a second user connects, chats and swaps 5 MiB files
   await bob.click("#chat-send");
   await expect.poll(() => chatLines(alice2), { timeout: 10_000 }).toContain("still here");
 
-  // The hosting tab closes: its sibling and Bob show the connection closed; one tab is left.
+  // Bob sends 20 MiB; while it arrives, the tab hosting the connection on Alice's side (the first,
+  // which dialled) closes. The connection moves to her second tab and resumes, still open on both
+  // ends: the file is sent again whole and arrives once, intact.
+  const big = randomBytes(BIG_FILE_BYTES);
+  await sendFile(bob, aliceId, "big.bin", big);
+  const arriving = alice2.locator("[data-testid=transfer][data-direction=receive]", { hasText: "big.bin" });
+  // Active rows show at most 99 %.
+  await arriving
+    .and(alice2.locator("[data-state=active]"))
+    .locator("[data-testid=receive-progress]:not([data-percent='0'])")
+    .waitFor({ timeout: 30_000 });
   await alice1.close();
-  await row(alice2, bobId, "closed").waitFor({ timeout: 10_000 });
-  await row(bob, aliceId, "closed").waitFor({ timeout: 10_000 });
+  const resumed = (page: Page, remote: string) =>
+    page.locator(`#connections li[data-remote="${remote}"][data-state=open][data-resumed="1"]`);
+  await resumed(alice2, bobId).waitFor({ timeout: 15_000 });
+  await resumed(bob, aliceId).waitFor({ timeout: 10_000 });
+  expect(await row(alice2, bobId).getAttribute("data-host")).toBe("this");
+  expect(await row(alice2, bobId).locator("[data-testid=conn-host]").textContent()).toBe("this tab");
+  expect(await row(alice2, bobId).locator("[data-testid=conn-resumed]").textContent()).toContain("moved to this tab");
+  expect(await row(bob, aliceId).locator("[data-testid=conn-resumed]").textContent()).toContain("resumed in this tab");
+  expect(await alice2.locator("#activity").textContent()).toContain(`Connection to ${bobId} resumed`);
+  await expectDone(bob, "send", "big.bin", "20.00 MB");
+  await expectDone(alice2, "receive", "big.bin", "20.00 MB");
+  // One row for the file, which started over once (the cut came mid-transfer) and finished.
+  expect(await arriving.count()).toBe(1);
+  expect(await arriving.getAttribute("data-restarts")).toBe("1");
+  expect(await alice2.locator("[data-testid=transfer][data-state=active]").count()).toBe(0);
+  expect(await downloadedHash(alice2)).toBe(createHash("sha256").update(big).digest("hex"));
   await expect.poll(() => alice2.locator("#tab-count").textContent(), { timeout: 10_000 }).toBe("1");
-  expect(await alice2.locator("#chat-send").isDisabled()).toBe(true);
+
+  // Chat goes on both ways over the moved connection.
+  await bob.fill("#chat-input", "you moved");
+  await bob.click("#chat-send");
+  await expect.poll(() => chatLines(alice2), { timeout: 10_000 }).toContain("you moved");
+  await alice2.fill("#chat-input", "still the same connection");
+  await alice2.click("#chat-send");
+  await expect.poll(() => chatLines(bob), { timeout: 10_000 }).toContain("still the same connection");
   await alice2.screenshot({ path: `${shots}/demo-alice-after-host-closed.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/demo-bob-after-alice-host-closed.png`, fullPage: true });
   expect(pageErrors).toEqual([]);
 });
 
