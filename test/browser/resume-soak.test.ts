@@ -5,7 +5,7 @@
  * a new alice tab opens (so there are always five). Each connection must resume every time: no
  * `close`, no `error`, and every stream arrives with nothing lost, doubled or reordered.
  *
- * RESUME_SOAK_SECONDS (default 15) is how long tabs are cut; `npm run soak` runs 60.
+ * RESUME_SOAK_SECONDS (default 10) is how long tabs are cut; `npm run soak` runs 60.
  */
 import { expect, test } from "vitest";
 import type { Page } from "playwright-core";
@@ -13,7 +13,7 @@ import { useBrowserEnv } from "../support/env.js";
 import { resumeKit, type Timed } from "../support/resume.js";
 import { prng } from "../support/seeded.js";
 
-const SECONDS = Number(process.env["RESUME_SOAK_SECONDS"] ?? 15);
+const SECONDS = Number(process.env["RESUME_SOAK_SECONDS"] ?? 10);
 if (!Number.isFinite(SECONDS) || SECONDS <= 0)
   throw new Error(`RESUME_SOAK_SECONDS must be a positive number, not "${process.env["RESUME_SOAK_SECONDS"]}"`);
 const TABS = 5;

@@ -29,9 +29,12 @@ if (testEngine() === "chromium") {
   });
 }
 
-test("alice's host tab reloads mid-transfer: the connection resumes on another alice tab; nothing lost, doubled or reordered", async () => {
-  await kit.hostGoes("alice", "reload");
-});
+// A reload is a close as far as the worker can tell (its Web Lock goes): one engine is enough, for CI's time.
+if (testEngine() === "chromium") {
+  test("alice's host tab reloads mid-transfer: the connection resumes on another alice tab; nothing lost, doubled or reordered", async () => {
+    await kit.hostGoes("alice", "reload");
+  });
+}
 
 test("bob's host tab closes mid-transfer (bob sending from his other tab): the connection resumes; nothing lost, doubled or reordered", async () => {
   await kit.hostGoes("bob", "close");

@@ -232,7 +232,16 @@ test(
       [...tabs, ...remotes].map((p, i) =>
         p.evaluate(([n, ms]) => SOAK.waitReceived(n, ms), [i < TABS ? REMOTES * MESSAGES : MESSAGES, budget] as const),
       ),
-    );
+    ).catch(async (error: unknown) => {
+      // Say what each page saw, not only that one timed out.
+      const seen = await Promise.all(
+        [...tabs, ...remotes].map(async (p) => {
+          const { received, errors } = await p.evaluate(() => SOAK.report());
+          return `${received} received${errors.length > 0 ? `, errors: ${errors.slice(0, 3).join("; ")}` : ""}`;
+        }),
+      );
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; pages: ${seen.join(" | ")}`);
+    });
     const seconds = (Date.now() - started) / 1000;
     console.info(
       `soak: ${2 * MESSAGES * REMOTES} messages (${(bytes / MiB).toFixed(1)} MiB sent; alice's ${TABS} tabs each received all ${REMOTES * MESSAGES} of the remotes') in ${seconds.toFixed(1)} s`,

@@ -151,7 +151,14 @@ export function resumeKit(env: BrowserEnv) {
     await sender.evaluate((k) => H.sendNumbered(k, "end", 1), key);
     const all = [...want, "end:0"];
     for (const tab of receivers) {
-      await tab.evaluate(([k, n]) => H.waitData(k, n, 30_000), [key, all.length] as const);
+      await tab
+        .evaluate(([k, n]) => H.waitData(k, n, 30_000), [key, all.length] as const)
+        .catch(async (error: unknown) => {
+          // Say what did arrive and what the connection saw, not only that the count fell short.
+          const got = await tab.evaluate(([k, s]) => H.digest(k, s), [key, SEED] as const);
+          const events = await tab.evaluate((k) => H.connEvents(k), key);
+          throw new Error(`${String(error)}; ${JSON.stringify(audit(got, all))}; events: ${events.join(", ")}`);
+        });
       expect(audit(await tab.evaluate(([k, s]) => H.digest(k, s), [key, SEED] as const), all)).toEqual(CLEAN);
     }
   }
