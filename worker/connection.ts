@@ -27,6 +27,8 @@ import type { Timer } from "./platform.js";
 export const RESUME_WITHIN_MS = 10_000;
 /** The remote's channel closed: its worker re-dials at once if it can (tens of ms); after this we stop waiting. */
 export const REMOTE_BACK_WITHIN_MS = 1500;
+/** A channel buffer this full drains only as the remote's transport acknowledges: SCTP sends unacknowledged no more than its window. */
+const BACKLOG_BYTES = 256 * 1024;
 /** Acknowledgements are sent this soon after a delivery, one for all that arrived meanwhile. */
 const ACK_AFTER_MS = 20;
 
@@ -100,6 +102,8 @@ export class Connection extends Link {
   /** The remote knows that this connection ends (it said so, or it is gone): no LEAVE for it. */
   private remoteTold = false;
   private readonly heartbeat: Heartbeat;
+  /** The current channel's last drain report: bytes that had left its buffer, and bytes still in it. */
+  private drained = { out: 0, buffered: 0 };
   private readonly maxPendingBytes: number;
 
   constructor(owner: LinkOwner, seed: ConnectionSeed) {
@@ -141,6 +145,7 @@ export class Connection extends Link {
     this.heartbeat = new Heartbeat({
       clock: owner.clock,
       sent: () => this.queue.activity,
+      receiving: () => this.incoming.contentFrames,
       ping: () => this.queue.control(PING_FRAME),
       silent: () => {
         this.remoteTold = true;
@@ -314,8 +319,14 @@ export class Connection extends Link {
       }
       case "rtc-received-text":
         return this.incoming.received(report.text);
-      case "rtc-drained":
+      case "rtc-drained": {
+        // A backlog in our channel's buffer went down: the remote's transport acknowledges what we
+        // send, so it is there (a small send leaves the buffer at once, remote or not: not a sign).
+        const out = report.accepted - report.buffered;
+        if (out > this.drained.out && this.drained.buffered >= BACKLOG_BYTES) this.heartbeat.heard();
+        this.drained = { out, buffered: report.buffered };
         return this.queue.drained(report.accepted, report.buffered);
+      }
       default:
         return assertNever(report);
     }
@@ -357,6 +368,7 @@ export class Connection extends Link {
     this.host = host;
     this.role = role;
     this.maxMessage.local = this.maxMessage.remote = Infinity;
+    this.drained = { out: 0, buffered: 0 };
     this.queue.pause();
     this.heartbeat.stop();
     this.incoming.restart();

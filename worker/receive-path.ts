@@ -44,6 +44,8 @@ export class ReceivePath {
   private frames: ReadonlySet<WireTag> | undefined;
   /** With `resume`: which of the remote's numbered messages were delivered. */
   private log: DeliveryLog | undefined;
+  /** Batches, parts and closes read so far (the heartbeat tells the remote's data from its pings). */
+  contentFrames = 0;
 
   constructor(
     private readonly codec: Codec,
@@ -154,6 +156,7 @@ export class ReceivePath {
 
   /** A batch, part or close; `seq` (`resume`): the number of its first message, which skips what was delivered already. */
   private content(frame: SequencedFrame, seq: number | undefined): void {
+    this.contentFrames++;
     const log = seq === undefined ? undefined : this.log;
     const fresh = (n: number) => !log || log.fresh(n);
     switch (frame.kind) {
